@@ -1,0 +1,107 @@
+"""voucherify_async: the async Python SDK for the Voucherify Customers API.
+
+```python
+from voucherify_async import AsyncClient
+
+async with AsyncClient() as client:  # keys from VOUCHERIFY_APP_ID / VOUCHERIFY_SECRET_KEY
+    customer = await client.customers.create(source_id="alice@example.com", name="Alice")
+    async for c in client.customers.iter_all():
+        print(c.id, c.email)
+```
+"""
+
+from ._client import DEFAULT_BASE_URL, AsyncClient
+from ._errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RateLimitInfo,
+    VoucherifyConfigError,
+    VoucherifyError,
+)
+from ._models import (
+    ActivitiesPage,
+    ActivityPage,
+    Address,
+    AsyncAction,
+    AsyncActionError,
+    AsyncActionRef,
+    AsyncActionResult,
+    Customer,
+    CustomerActivity,
+    CustomerLoyalty,
+    CustomerRedeemable,
+    CustomerReferrals,
+    CustomersPage,
+    CustomerSummary,
+    CustomerUpdate,
+    GiftSummary,
+    ImportFailure,
+    LoyaltyCampaignSummary,
+    LoyaltyCardSummary,
+    OrdersSummary,
+    PermanentDeletion,
+    RedeemablesPage,
+    RedemptionsSummary,
+    ReferralCampaign,
+    Segment,
+    SegmentsList,
+)
+from ._params import NOT_GIVEN, NotGiven
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "ActivitiesPage",
+    "ActivityPage",
+    "Address",
+    "AsyncAction",
+    "AsyncActionError",
+    "AsyncActionRef",
+    "AsyncActionResult",
+    "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "Customer",
+    "CustomerActivity",
+    "CustomerLoyalty",
+    "CustomerRedeemable",
+    "CustomerReferrals",
+    "CustomerSummary",
+    "CustomerUpdate",
+    "CustomersPage",
+    "GiftSummary",
+    "ImportFailure",
+    "InternalServerError",
+    "LoyaltyCampaignSummary",
+    "LoyaltyCardSummary",
+    "NotFoundError",
+    "NotGiven",
+    "OrdersSummary",
+    "PermanentDeletion",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RateLimitInfo",
+    "RedeemablesPage",
+    "RedemptionsSummary",
+    "ReferralCampaign",
+    "Segment",
+    "SegmentsList",
+    "VoucherifyConfigError",
+    "VoucherifyError",
+    "__version__",
+]

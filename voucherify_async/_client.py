@@ -1,0 +1,280 @@
+"""`AsyncClient`: configuration, the one request path, and the client's lifecycle."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Literal, Self, TypeVar
+
+import httpx
+
+from ._errors import APIConnectionError, APITimeoutError, VoucherifyConfigError
+from ._response import decode_body, error_from_response
+from ._version import __version__
+from .async_actions import AsyncActions
+from .customers import Customers
+
+__all__ = ["DEFAULT_BASE_URL", "AsyncClient"]
+
+T = TypeVar("T")
+
+DEFAULT_BASE_URL = "https://api.voucherify.io"
+
+Auth = Literal["server", "client"]
+QueryParams = list[tuple[str, str]]
+
+_USER_AGENT = (
+    f"voucherify-async/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
+)
+
+
+def _setting(value: str | None, env: str) -> str | None:
+    if value is not None:
+        return value
+    return os.environ.get(env) or None
+
+
+class AsyncClient:
+    """An async client for the Voucherify Customers API.
+
+    One client owns one httpx connection pool that every call reuses; it is safe to share across
+    concurrent tasks. Create it inside the running event loop (asyncio or trio) and close it with
+    `async with` or `aclose()`.
+
+    Args:
+        app_id: the server-side Application ID (`X-App-Id`); default `$VOUCHERIFY_APP_ID`.
+        secret_key: the server-side Secret Key (`X-App-Token`); default `$VOUCHERIFY_SECRET_KEY`.
+        client_app_id: the client-side Application ID (`X-Client-Application-Id`); default
+            `$VOUCHERIFY_CLIENT_APP_ID`.
+        client_secret_key: the client-side Secret Key (`X-Client-Token`); default
+            `$VOUCHERIFY_CLIENT_SECRET_KEY`.
+        origin: the `Origin` header sent with client-side (`/client/v1`) calls.
+        base_url: the API root; default `$VOUCHERIFY_BASE_URL`, else `https://api.voucherify.io`.
+        cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`.
+        timeout: seconds (or an `httpx.Timeout`) for each request.
+        max_retries: retries after the first try of a failed request; 0 disables them.
+        http_client: an `httpx.AsyncClient` to share; the SDK never closes one it did not open.
+        transport: an `httpx.AsyncBaseTransport` for the client's own pool (e.g.
+            `httpx.ASGITransport(app=...)`); it is closed with the client.
+
+    Raises:
+        ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
+            `http_client` and `transport`, a negative `max_retries`, ...).
+    """
+
+    def __init__(
+        self,
+        app_id: str | None = None,
+        secret_key: str | None = None,
+        *,
+        client_app_id: str | None = None,
+        client_secret_key: str | None = None,
+        origin: str | None = None,
+        base_url: str | None = None,
+        cluster: str | None = None,
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int = 2,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if http_client is not None and transport is not None:
+            raise ValueError("pass http_client or transport, not both")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        self._app_id = _setting(app_id, "VOUCHERIFY_APP_ID")
+        self._secret_key = _setting(secret_key, "VOUCHERIFY_SECRET_KEY")
+        self._client_app_id = _setting(client_app_id, "VOUCHERIFY_CLIENT_APP_ID")
+        self._client_secret_key = _setting(client_secret_key, "VOUCHERIFY_CLIENT_SECRET_KEY")
+        self._origin = origin
+        self._base_url = _resolve_base_url(base_url, cluster)
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._max_retries = max_retries
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            transport=transport, timeout=self._timeout, follow_redirects=False
+        )
+        self._closed = False
+        self._server_headers: dict[str, str] | None = None
+        self._client_headers: dict[str, str] | None = None
+        self.customers = Customers(self)
+        """The customers API (`/v1/customers`), bound to this client."""
+        self.async_actions = AsyncActions(self)
+        """The async actions API (`/v1/async-actions`), bound to this client."""
+
+    @property
+    def base_url(self) -> str:
+        """The API root every path is joined to."""
+        return self._base_url
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a failed request is retried after its first try."""
+        return self._max_retries
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout applied to each request."""
+        return self._timeout
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `aclose()` has been called."""
+        return self._closed
+
+    def __repr__(self) -> str:
+        keys = [
+            name
+            for name, present in (
+                ("server", self._app_id and self._secret_key),
+                ("client", self._client_app_id and self._client_secret_key),
+            )
+            if present
+        ]
+        return f"<AsyncClient base_url={self._base_url!r} keys={keys!r}>"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (and a `transport=` given to the client); idempotent.
+
+        An `http_client=` passed in by the caller is left open.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_http:
+            await self._http.aclose()
+
+    def _auth_headers(self, auth: Auth) -> dict[str, str]:
+        if auth == "client":
+            if self._client_headers is None:
+                self._client_headers = self._build_client_headers()
+            return self._client_headers
+        if self._server_headers is None:
+            self._server_headers = self._build_server_headers()
+        return self._server_headers
+
+    def _build_server_headers(self) -> dict[str, str]:
+        app_id = _require(self._app_id, "app_id", "VOUCHERIFY_APP_ID", "a server-side")
+        secret = _require(self._secret_key, "secret_key", "VOUCHERIFY_SECRET_KEY", "a server-side")
+        return {
+            "User-Agent": _USER_AGENT,
+            "Accept": "application/json",
+            "X-App-Id": app_id,
+            "X-App-Token": secret,
+        }
+
+    def _build_client_headers(self) -> dict[str, str]:
+        app_id = _require(
+            self._client_app_id, "client_app_id", "VOUCHERIFY_CLIENT_APP_ID", "a client-side"
+        )
+        secret = _require(
+            self._client_secret_key,
+            "client_secret_key",
+            "VOUCHERIFY_CLIENT_SECRET_KEY",
+            "a client-side",
+        )
+        headers = {
+            "User-Agent": _USER_AGENT,
+            "Accept": "application/json",
+            "X-Client-Application-Id": app_id,
+            "X-Client-Token": secret,
+        }
+        if self._origin:
+            headers["Origin"] = self._origin
+        return headers
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        json_body: Any = None,
+        files: Mapping[str, Any] | None = None,
+        auth: Auth = "server",
+    ) -> httpx.Response:
+        """The one request path: auth headers, body encoding, transport errors, error mapping."""
+        if self._closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        headers = self._auth_headers(auth)
+        content: bytes | None = None
+        if json_body is not None:
+            content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+            headers = {**headers, "Content-Type": "application/json"}
+        request = self._http.build_request(
+            method,
+            self._base_url + path,
+            params=tuple(params) if params else None,
+            content=content,
+            files=files,
+            headers=headers,
+            timeout=self._timeout,
+        )
+        try:
+            response = await self._http.send(request)
+        except httpx.TimeoutException as exc:
+            raise APITimeoutError(
+                f"{method} {path} timed out ({type(exc).__name__})", method=method, path=path
+            ) from exc
+        except httpx.TransportError as exc:
+            raise APIConnectionError(
+                f"{method} {path} could not be completed: {type(exc).__name__}: {exc}",
+                method=method,
+                path=path,
+            ) from exc
+        if response.status_code >= 400:
+            raise error_from_response(response, method=method, path=path)
+        return response
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        cast_to: type[T],
+        *,
+        params: QueryParams | None = None,
+        json_body: Any = None,
+        files: Mapping[str, Any] | None = None,
+        auth: Auth = "server",
+    ) -> T:
+        """Send a request and decode its JSON body into `cast_to`."""
+        response = await self._send(
+            method, path, params=params, json_body=json_body, files=files, auth=auth
+        )
+        return decode_body(response, cast_to, method=method, path=path)
+
+
+def _require(value: str | None, argument: str, env: str, kind: str) -> str:
+    if not value:
+        raise VoucherifyConfigError(
+            f"{kind} call needs {argument}: pass AsyncClient({argument}=...) "
+            f"or set the {env} environment variable"
+        )
+    return value
+
+
+def _resolve_base_url(base_url: str | None, cluster: str | None) -> str:
+    if base_url is not None and cluster is not None:
+        raise ValueError("pass base_url or cluster, not both")
+    if cluster is not None:
+        if not cluster or not cluster.replace("-", "").isalnum():
+            raise ValueError(f"cluster must be a region name such as 'us1', got {cluster!r}")
+        return f"https://{cluster}.api.voucherify.io"
+    url = base_url or os.environ.get("VOUCHERIFY_BASE_URL") or DEFAULT_BASE_URL
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(f"base_url must be an http(s) URL, got {url!r}")
+    return url.rstrip("/")

@@ -1,0 +1,250 @@
+"""The exceptions the SDK raises on purpose.
+
+```
+VoucherifyError                       everything the SDK raises on purpose
+├── VoucherifyConfigError             missing credentials or settings
+├── APIConnectionError                the request could not be completed (after retries)
+│   └── APITimeoutError
+├── APIResponseValidationError        a 2xx body the SDK cannot read as the documented model
+└── APIStatusError                    the API answered 4xx/5xx
+    ├── BadRequestError 400
+    ├── AuthenticationError 401
+    ├── PermissionDeniedError 403
+    ├── NotFoundError 404
+    ├── ConflictError 409
+    ├── RateLimitError 429
+    └── InternalServerError 5xx       (other codes: APIStatusError itself)
+```
+
+Invalid arguments raise the built-in `ValueError` (or `TypeError`) before anything is sent.
+No exception text ever contains a credential: messages are built from the method, the path and
+the API's error body only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RateLimitInfo",
+    "VoucherifyConfigError",
+    "VoucherifyError",
+]
+
+_EXCERPT_CHARS = 200
+
+
+class VoucherifyError(Exception):
+    """Base class of every exception the SDK raises on purpose."""
+
+
+class VoucherifyConfigError(VoucherifyError):
+    """Raised when a call needs a credential or setting the client does not have.
+
+    Raised before any network I/O; the message names the argument and its environment variable.
+    """
+
+
+class APIConnectionError(VoucherifyError):
+    """Raised when the request could not be completed: connect error, reset, protocol error.
+
+    Raised after the retries allowed by `max_retries` are used up. The transport's own exception
+    is chained as `__cause__`.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+
+
+class APITimeoutError(APIConnectionError):
+    """A request timed out (after retries), or `async_actions.wait` ran out of time."""
+
+
+class APIResponseValidationError(VoucherifyError):
+    """Raised when a successful response's body cannot be read as the documented model.
+
+    The message names the model and the JSON path of the first problem; `.body_excerpt` holds the
+    start of the body.
+    """
+
+    def __init__(
+        self, message: str, *, method: str, path: str, status_code: int, body_excerpt: str
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.status_code = status_code
+        self.body_excerpt = body_excerpt
+
+
+@attrs.frozen(kw_only=True)
+class RateLimitInfo:
+    """The rate-limit headers of one response (`X-Rate-Limit-*`, `Retry-After`).
+
+    Attributes:
+        limit: `X-Rate-Limit-Limit`, requests allowed in the window.
+        remaining: `X-Rate-Limit-Remaining`, requests left in the window.
+        retry_at: `X-Rate-Limit-Retry`, Unix time (seconds) when the next call is allowed.
+        limit_type: `X-Rate-Limit-Type`: `api_calls`, `bulk_api_calls`, `api_calls_cycle`, ...
+        retry_after: `Retry-After` in seconds (an HTTP date is converted), if sent.
+    """
+
+    limit: int | None = None
+    remaining: int | None = None
+    retry_at: int | None = None
+    limit_type: str | None = None
+    retry_after: float | None = None
+
+
+class APIStatusError(VoucherifyError):
+    """Raised when the API answered with a 4xx or 5xx status.
+
+    Attributes:
+        status_code: the HTTP status.
+        code: the `code` of the error body (usually the status), if any.
+        key: the short error key, e.g. `not_found`, `invalid_payload`.
+        message: the API's message (for a body that is not JSON, an excerpt of it).
+        details: the API's details text.
+        request_id: Voucherify's request id (`v-...`), quote it to support.
+        resource_id: the id the error is about, if the API named one.
+        resource_type: the kind of resource, e.g. `customer`.
+        body: the decoded JSON body (a dict), or None when it was not JSON.
+        method: the HTTP method of the request.
+        path: the URL path of the request.
+        response: the raw response (an `httpx.Response`), for anything not covered above.
+    """
+
+    status_code: int
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        text_excerpt: str,
+        request_id: str | None,
+        response: Any,
+    ) -> None:
+        self.status_code = status_code
+        self.method = method
+        self.path = path
+        self.body = dict(body) if body is not None else None
+        self.response = response
+        fields = body or {}
+        code = fields.get("code", fields.get("statusCode"))
+        self.code: int | None = code if isinstance(code, int) else None
+        self.key: str | None = _str_or_none(fields.get("key"))
+        message = fields.get("message")
+        error = fields.get("error")
+        if message is None and isinstance(error, Mapping):
+            message = error.get("message")
+        if message is None and isinstance(error, str):
+            message = error
+        if body is None and text_excerpt:
+            message = text_excerpt
+        self.message: str | None = _str_or_none(message)
+        self.details: str | None = _str_or_none(fields.get("details"))
+        self.request_id: str | None = _str_or_none(fields.get("request_id")) or request_id
+        self.resource_id: str | None = _str_or_none(fields.get("resource_id"))
+        self.resource_type: str | None = _str_or_none(fields.get("resource_type"))
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        head = f"{self.status_code}"
+        if self.key:
+            head += f" {self.key}"
+        text = f"{head} on {self.method} {self.path}"
+        if self.message:
+            text += f": {self.message}"
+        if self.details:
+            text += f" ({self.details})"
+        if self.request_id:
+            text += f" [request {self.request_id}]"
+        return text
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400: the API rejected the payload or the query."""
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401: the credentials are missing, wrong, or for another project or cluster."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403: the credentials may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404: no such resource (for a customer: neither an id nor a source_id matched)."""
+
+
+class ConflictError(APIStatusError):
+    """HTTP 409: the request conflicts with the resource's current state."""
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429: too many requests. `.rate_limit` holds the response's rate-limit headers.
+
+    `.retry_after` is the server's `Retry-After` in seconds, when it sent one.
+    """
+
+    rate_limit: RateLimitInfo = RateLimitInfo()
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the server asked the client to wait, if it said."""
+        return self.rate_limit.retry_after
+
+
+class InternalServerError(APIStatusError):
+    """HTTP 5xx: the API (or a proxy in front of it) failed."""
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """The exception class for an HTTP error status."""
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status_code, APIStatusError)
+
+
+def excerpt(text: str) -> str:
+    """A short single-line excerpt of a response body, for error messages."""
+    flat = " ".join(text.split())
+    if len(flat) > _EXCERPT_CHARS:
+        return flat[:_EXCERPT_CHARS] + "…"
+    return flat
+
+
+def _str_or_none(value: object) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)

@@ -1,0 +1,154 @@
+"""Argument checks and wire encoding, done before anything is sent.
+
+Every check raises `ValueError` (or `TypeError` for a wrong type) naming the parameter, so a bad
+argument never costs a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import date, datetime
+from typing import Any, Final
+from urllib.parse import quote
+
+from ._convert import format_datetime
+
+__all__ = [
+    "NOT_GIVEN",
+    "NotGiven",
+    "check_choice",
+    "check_int_range",
+    "deep_object_query",
+    "encode_date",
+    "encode_datetime",
+    "path_segment",
+]
+
+
+class NotGiven:
+    """The type of `NOT_GIVEN`: an argument the caller did not pass (as opposed to `None`)."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
+
+
+def path_segment(value: object, name: str = "customer_id") -> str:
+    """Percent-encode `value` as exactly one URL path segment.
+
+    `/`, `?`, `#`, `%` and spaces are encoded, and `.`/`..` become `%2E` forms, so no value can
+    reach another path.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must be a non-empty string")
+    encoded = quote(value, safe="@")
+    if encoded in (".", ".."):
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+def check_int_range(value: object, name: str, low: int, high: int) -> int:
+    """Return `value` if it is an int within `low..high`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def check_choice(value: object, name: str, allowed: Collection[str]) -> str:
+    """Return `value` if it is one of `allowed`."""
+    if value not in allowed:
+        choices = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+    return str(value)
+
+
+def encode_datetime(value: object, name: str) -> str:
+    """Encode an aware datetime or ISO-8601 string as the API's UTC millisecond form.
+
+    Naive values are rejected: they would silently shift results by the local UTC offset.
+    """
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{name} must be an ISO-8601 date-time, got {value!r}") from None
+    elif isinstance(value, datetime):
+        parsed = value
+    else:
+        raise TypeError(
+            f"{name} must be a datetime or an ISO-8601 string, got {type(value).__name__}"
+        )
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError(
+            f"{name} must be timezone-aware (e.g. datetime.now(UTC) or '...Z'); "
+            f"a naive value would be shifted by the local UTC offset: {value!r}"
+        )
+    return format_datetime(parsed)
+
+
+def encode_date(value: object, name: str) -> str:
+    """Encode a `date` or a `YYYY-MM-DD` string."""
+    if isinstance(value, datetime):
+        raise TypeError(f"{name} must be a date, not a datetime")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ValueError(f"{name} must be a date in YYYY-MM-DD form, got {value!r}") from None
+    raise TypeError(f"{name} must be a date or a 'YYYY-MM-DD' string, got {type(value).__name__}")
+
+
+def deep_object_query(value: object, name: str) -> list[tuple[str, str]]:
+    """Flatten a nested mapping into deepObject query pairs, as Voucherify expects them.
+
+    `{"holder_role": {"conditions": {"$in": ["OWNER", "REFEREE"]}}}` becomes
+    `filters[holder_role][conditions][$in][0]=OWNER`, `...[$in][1]=REFEREE`. Lists are indexed
+    (the documented form, not `[]`), datetimes are encoded like every other date-time, and `None`
+    or an empty list yields an empty value (for `$has_value` / `$is_unknown`).
+    """
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping, got {type(value).__name__}")
+    pairs: list[tuple[str, str]] = []
+    _flatten(value, name, name, pairs)
+    return pairs
+
+
+def _flatten(value: Any, key: str, name: str, out: list[tuple[str, str]]) -> None:
+    if isinstance(value, Mapping):
+        for sub, item in value.items():
+            _flatten(item, f"{key}[{sub}]", name, out)
+    elif isinstance(value, list | tuple):
+        if not value:
+            out.append((key, ""))
+        for index, item in enumerate(value):
+            _flatten(item, f"{key}[{index}]", name, out)
+    elif value is None:
+        out.append((key, ""))
+    elif isinstance(value, bool):
+        out.append((key, "true" if value else "false"))
+    elif isinstance(value, datetime):
+        out.append((key, encode_datetime(value, key)))
+    elif isinstance(value, date):
+        out.append((key, value.isoformat()))
+    elif isinstance(value, str | int | float):
+        out.append((key, str(value)))
+    else:
+        raise TypeError(f"{name}: cannot encode {type(value).__name__} at {key}")

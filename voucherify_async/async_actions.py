@@ -1,0 +1,79 @@
+"""The async actions API: bulk updates and CSV imports run as server-side async actions.
+
+Bound to a client as `client.async_actions`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+import anyio
+
+from ._errors import APITimeoutError
+from ._models import AsyncAction, AsyncActionRef
+from ._params import path_segment
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient
+
+__all__ = ["AsyncActions"]
+
+MAX_POLL_INTERVAL: Final = 10.0
+POLL_GROWTH: Final = 1.5
+
+
+class AsyncActions:
+    """The async actions endpoints, bound to one `AsyncClient` (use `client.async_actions`)."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def get(self, async_action_id: str | AsyncActionRef) -> AsyncAction:
+        """Get an async action's status and result. `GET /v1/async-actions/{asyncActionId}`.
+
+        Raises:
+            NotFoundError: no async action has that id.
+        """
+        action_id = _action_id(async_action_id)
+        path = f"/v1/async-actions/{path_segment(action_id, 'async_action_id')}"
+        return await self._client._request("GET", path, AsyncAction)
+
+    async def wait(
+        self,
+        ref_or_id: str | AsyncActionRef,
+        *,
+        timeout: float = 300.0,  # noqa: ASYNC109 (the documented name; not a per-request timeout)
+        poll_interval: float = 1.0,
+    ) -> AsyncAction:
+        """Poll an async action until it is `DONE` or `FAILED`, and return it either way.
+
+        The interval between polls starts at `poll_interval` and grows by half each time, up to
+        10 seconds. A `FAILED` action is returned with its `result`, not raised.
+
+        Raises:
+            APITimeoutError: the action had not finished after `timeout` seconds.
+            ValueError: for a non-positive `timeout` or `poll_interval`.
+        """
+        if timeout <= 0:
+            raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+        if poll_interval <= 0:
+            raise ValueError(f"poll_interval must be > 0 seconds, got {poll_interval!r}")
+        action_id = _action_id(ref_or_id)
+        interval = poll_interval
+        with anyio.move_on_after(timeout):
+            while True:
+                action = await self.get(action_id)
+                if action.finished:
+                    return action
+                await anyio.sleep(interval)
+                interval = min(interval * POLL_GROWTH, MAX_POLL_INTERVAL)
+        path = f"/v1/async-actions/{path_segment(action_id, 'async_action_id')}"
+        raise APITimeoutError(
+            f"async action {action_id} had not finished after {timeout:g} s",
+            method="GET",
+            path=path,
+        )
+
+
+def _action_id(value: str | AsyncActionRef) -> str:
+    return value.async_action_id if isinstance(value, AsyncActionRef) else value

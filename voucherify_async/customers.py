@@ -1,0 +1,635 @@
+"""The customers API: `/v1/customers` and the client-side consents endpoint.
+
+Bound to a client as `client.customers`. `customer_id` everywhere is a Voucherify id (`cust_...`)
+or your `source_id`; it is percent-encoded as one path segment, so any string is safe.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Final
+
+from ._convert import converter, unstructure_request
+from ._models import (
+    ActivitiesPage,
+    ActivityPage,
+    Address,
+    AsyncActionRef,
+    Customer,
+    CustomersPage,
+    CustomerUpdate,
+    PermanentDeletion,
+    RedeemablesPage,
+    SegmentsList,
+)
+from ._params import (
+    NOT_GIVEN,
+    NotGiven,
+    check_choice,
+    check_int_range,
+    deep_object_query,
+    encode_date,
+    encode_datetime,
+    path_segment,
+)
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient
+
+__all__ = [
+    "ACTIVITIES_ORDERS",
+    "ACTIVITY_ORDERS",
+    "CUSTOMER_ORDERS",
+    "MAX_BULK_RECORDS",
+    "REDEEMABLE_ORDERS",
+    "Customers",
+]
+
+CUSTOMER_ORDERS: Final = (
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "source_id",
+    "-source_id",
+)
+ACTIVITY_ORDERS: Final = ("created_at", "-created_at")
+ACTIVITIES_ORDERS: Final = (
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "type",
+    "-type",
+    "code",
+    "-code",
+    "campaign",
+    "-campaign",
+    "category",
+    "-category",
+)
+REDEEMABLE_ORDERS: Final = ("id", "-id")
+MAX_BULK_RECORDS: Final = 100
+MAX_LIMIT: Final = 100
+MAX_PAGE: Final = 99
+
+DateTimeArg = datetime | str
+DateArg = date | str
+AddressArg = Address | Mapping[str, Any]
+CsvSource = str | os.PathLike[str] | bytes | IO[bytes]
+Query = list[tuple[str, str]]
+
+BASE: Final = "/v1/customers"
+
+
+class _Query:
+    """Builds a query string from optional arguments, checking each one as it goes."""
+
+    def __init__(self) -> None:
+        self.pairs: Query = []
+
+    def text(self, name: str, value: str | None, wire: str | None = None) -> _Query:
+        if value is not None:
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+            self.pairs.append((wire or name, value))
+        return self
+
+    def limit(self, value: int | None) -> _Query:
+        if value is not None:
+            self.pairs.append(("limit", str(check_int_range(value, "limit", 1, MAX_LIMIT))))
+        return self
+
+    def page(self, value: int | None) -> _Query:
+        if value is not None:
+            self.pairs.append(("page", str(check_int_range(value, "page", 1, MAX_PAGE))))
+        return self
+
+    def order(self, value: str | None, allowed: tuple[str, ...]) -> _Query:
+        if value is not None:
+            self.pairs.append(("order", check_choice(value, "order", allowed)))
+        return self
+
+    def datetime(self, name: str, value: DateTimeArg | None, wire: str | None = None) -> _Query:
+        if value is not None:
+            self.pairs.append((wire or name, encode_datetime(value, name)))
+        return self
+
+
+def _customer_body(**fields: Any) -> dict[str, Any]:
+    """The JSON body of create/update: only the fields the caller passed (None sends null)."""
+    body: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value is NOT_GIVEN:
+            continue
+        if value is None:
+            body[name] = None
+        elif name in ("birthdate", "birthday"):
+            body[name] = encode_date(value, name)
+        elif name == "address":
+            body[name] = _address(value)
+        elif name == "metadata":
+            if not isinstance(value, Mapping):
+                raise TypeError(f"metadata must be a mapping, got {type(value).__name__}")
+            body[name] = converter.unstructure(dict(value))
+        else:
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+            body[name] = value
+    return body
+
+
+def _address(value: object) -> dict[str, Any]:
+    if isinstance(value, Address):
+        out: dict[str, Any] = converter.unstructure(value)
+        return out
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"address must be an Address or a mapping, got {type(value).__name__}")
+
+
+def _bulk_record(record: object, index: int) -> dict[str, Any]:
+    if not isinstance(record, CustomerUpdate | Mapping):
+        raise TypeError(
+            f"records[{index}] must be a CustomerUpdate or a mapping, got {type(record).__name__}"
+        )
+    body = unstructure_request(record)
+    source_id = body.get("source_id")
+    if not isinstance(source_id, str) or not source_id:
+        raise ValueError(f"records[{index}].source_id is required (a non-empty string)")
+    for name in ("birthdate", "birthday"):
+        if isinstance(body.get(name), date):
+            body[name] = encode_date(body[name], f"records[{index}].{name}")
+    if isinstance(body.get("address"), Address):
+        body["address"] = _address(body["address"])
+    return body
+
+
+class Customers:
+    """The customers endpoints, bound to one `AsyncClient` (use `client.customers`)."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        *,
+        id: str | NotGiven = NOT_GIVEN,
+        source_id: str | NotGiven = NOT_GIVEN,
+        name: str | NotGiven | None = NOT_GIVEN,
+        email: str | NotGiven | None = NOT_GIVEN,
+        phone: str | NotGiven | None = NOT_GIVEN,
+        description: str | NotGiven | None = NOT_GIVEN,
+        address: AddressArg | NotGiven | None = NOT_GIVEN,
+        birthdate: DateArg | NotGiven | None = NOT_GIVEN,
+        birthday: DateArg | NotGiven | None = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+    ) -> Customer:
+        """Create a customer, or update the one with this `id`/`source_id` (an upsert).
+
+        `POST /v1/customers`. Only the arguments you pass are sent.
+
+        Returns:
+            The customer as stored.
+
+        Raises:
+            TypeError: for an argument of the wrong type (nothing is sent).
+            ValueError: for a malformed date (nothing is sent).
+            APIStatusError: when the API refuses the request.
+        """
+        body = _customer_body(
+            id=id,
+            source_id=source_id,
+            name=name,
+            email=email,
+            phone=phone,
+            description=description,
+            address=address,
+            birthdate=birthdate,
+            birthday=birthday,
+            metadata=metadata,
+        )
+        return await self._client._request("POST", BASE, Customer, json_body=body)
+
+    async def get(self, customer_id: str) -> Customer:
+        """Get one customer by id or `source_id`. `GET /v1/customers/{customerId}`.
+
+        Raises:
+            NotFoundError: no customer has that id or source_id.
+        """
+        path = f"{BASE}/{path_segment(customer_id)}"
+        return await self._client._request("GET", path, Customer)
+
+    async def update(
+        self,
+        customer_id: str,
+        *,
+        name: str | NotGiven | None = NOT_GIVEN,
+        email: str | NotGiven | None = NOT_GIVEN,
+        phone: str | NotGiven | None = NOT_GIVEN,
+        description: str | NotGiven | None = NOT_GIVEN,
+        address: AddressArg | NotGiven | None = NOT_GIVEN,
+        birthdate: DateArg | NotGiven | None = NOT_GIVEN,
+        birthday: DateArg | NotGiven | None = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+    ) -> Customer:
+        """Update a customer's fields. `PUT /v1/customers/{customerId}`.
+
+        Fields you do not pass are not sent and stay unchanged; passing `None` sends `null`,
+        which clears the field.
+
+        Raises:
+            NotFoundError: no customer has that id or source_id.
+        """
+        path = f"{BASE}/{path_segment(customer_id)}"
+        body = _customer_body(
+            name=name,
+            email=email,
+            phone=phone,
+            description=description,
+            address=address,
+            birthdate=birthdate,
+            birthday=birthday,
+            metadata=metadata,
+        )
+        return await self._client._request("PUT", path, Customer, json_body=body)
+
+    async def delete(self, customer_id: str) -> None:
+        """Delete a customer. `DELETE /v1/customers/{customerId}` (204).
+
+        Raises:
+            NotFoundError: no customer has that id or source_id.
+        """
+        await self._client._send("DELETE", f"{BASE}/{path_segment(customer_id)}")
+
+    async def delete_permanently(self, customer_id: str) -> PermanentDeletion:
+        """Delete a customer and all their data for good (GDPR).
+
+        `POST /v1/customers/{customerId}/permanent-deletion`.
+
+        Raises:
+            NotFoundError: no customer has that id or source_id.
+        """
+        path = f"{BASE}/{path_segment(customer_id)}/permanent-deletion"
+        return await self._client._request("POST", path, PermanentDeletion)
+
+    async def list(
+        self,
+        *,
+        limit: int | None = None,
+        page: int | None = None,
+        email: str | None = None,
+        city: str | None = None,
+        name: str | None = None,
+        segment_id: str | None = None,
+        created_at_before: DateTimeArg | None = None,
+        created_at_after: DateTimeArg | None = None,
+        updated_at_before: DateTimeArg | None = None,
+        updated_at_after: DateTimeArg | None = None,
+        order: str | None = None,
+        starting_after: DateTimeArg | None = None,
+    ) -> CustomersPage:
+        """List one page of customers. `GET /v1/customers`.
+
+        Args:
+            limit: page size, 1..100 (the API's default is 10).
+            page: page number, 1..99 (the API's cap).
+            email: only customers with this e-mail.
+            city: only customers in this city.
+            name: only customers with this name.
+            segment_id: only customers in this segment.
+            created_at_before: sent as `created_at[before]`; aware datetime or ISO-8601 string.
+            created_at_after: sent as `created_at[after]`.
+            updated_at_before: sent as `updated_at[before]`.
+            updated_at_after: sent as `updated_at[after]`.
+            order: one of `CUSTOMER_ORDERS`; the API's default is newest first.
+            starting_after: a `created_at` (or `updated_at` for those orders) cursor.
+
+        Returns:
+            One page; `.customers` holds the items, `.total` the count of all matches.
+
+        Raises:
+            ValueError: for an out-of-range limit/page, an unknown order or a naive datetime.
+        """
+        query = _customer_filters(
+            _Query().limit(limit).page(page),
+            email=email,
+            city=city,
+            name=name,
+            segment_id=segment_id,
+            created_at_before=created_at_before,
+            created_at_after=created_at_after,
+            updated_at_before=updated_at_before,
+            updated_at_after=updated_at_after,
+            order=order,
+        ).datetime("starting_after", starting_after)
+        return await self._client._request("GET", BASE, CustomersPage, params=query.pairs)
+
+    async def list_activity(
+        self,
+        customer_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        starting_after_id: str | None = None,
+        start_date: DateTimeArg | None = None,
+        end_date: DateTimeArg | None = None,
+        campaign_id: str | None = None,
+        campaign_type: str | None = None,
+        category: str | None = None,
+        type: str | None = None,
+    ) -> ActivityPage:
+        """List one page of a customer's events. `GET /v1/customers/{customerId}/activity`.
+
+        Args:
+            customer_id: the customer's id or source_id.
+            limit: page size, 1..100.
+            order: `created_at` or `-created_at`.
+            starting_after_id: the cursor, an event id (`more_starting_after` of the last page).
+            start_date: only events at or after this time.
+            end_date: only events before this time.
+            campaign_id: only events of this campaign.
+            campaign_type: e.g. `LOYALTY_PROGRAM`, `PROMOTION`.
+            category: `ACTION` or `EFFECT`.
+            type: an event name such as `customer.created`.
+
+        Raises:
+            NotFoundError: no customer has that id or source_id.
+        """
+        path = f"{BASE}/{path_segment(customer_id)}/activity"
+        query = _activity_filters(
+            _Query(),
+            limit=limit,
+            order=order,
+            starting_after_id=starting_after_id,
+            start_date=start_date,
+            end_date=end_date,
+            campaign_id=campaign_id,
+            campaign_type=campaign_type,
+            category=category,
+            type=type,
+        )
+        return await self._client._request("GET", path, ActivityPage, params=query.pairs)
+
+    async def list_activities(
+        self,
+        customer_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        starting_after: DateTimeArg | None = None,
+        starting_after_id: str | None = None,
+        campaign_type: str | None = None,
+        campaign_id: str | None = None,
+        product_id: str | None = None,
+        start_date: DateTimeArg | None = None,
+        end_date: DateTimeArg | None = None,
+    ) -> ActivitiesPage:
+        """List one page of a customer's events from the older, deprecated endpoint.
+
+        `GET /v1/customers/{customerId}/activities`. Prefer `list_activity`.
+
+        Args:
+            customer_id: the customer's id or source_id.
+            limit: page size, 1..100.
+            order: one of `ACTIVITIES_ORDERS`; only `created_at`/`-created_at` are meaningful.
+            starting_after: a `created_at` cursor.
+            starting_after_id: an event id cursor.
+            campaign_type: e.g. `LOYALTY_PROGRAM`.
+            campaign_id: only events of this campaign.
+            product_id: only events about this product.
+            start_date: only events at or after this time.
+            end_date: only events before this time.
+        """
+        path = f"{BASE}/{path_segment(customer_id)}/activities"
+        query = (
+            _Query()
+            .limit(limit)
+            .order(order, ACTIVITIES_ORDERS)
+            .datetime("starting_after", starting_after)
+            .text("starting_after_id", starting_after_id)
+            .text("campaign_type", campaign_type)
+            .text("campaign_id", campaign_id)
+            .text("product_id", product_id)
+            .datetime("start_date", start_date)
+            .datetime("end_date", end_date)
+        )
+        return await self._client._request("GET", path, ActivitiesPage, params=query.pairs)
+
+    async def list_redeemables(
+        self,
+        customer_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        starting_after_id: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> RedeemablesPage:
+        """List one page of the redeemables a customer holds.
+
+        `GET /v1/customers/{customerId}/redeemables`.
+
+        Args:
+            customer_id: the customer's id or source_id.
+            limit: page size, 1..100.
+            order: `id` or `-id`.
+            starting_after_id: the cursor, a holder id (`more_starting_after` of the last page).
+            filters: a nested mapping sent as the deepObject query `filters[...]`, e.g.
+                `{"holder_role": {"conditions": {"$is": "OWNER"}}, "junction": "and"}`.
+
+        Raises:
+            NotFoundError: no customer has that id or source_id.
+        """
+        path = f"{BASE}/{path_segment(customer_id)}/redeemables"
+        query = _redeemable_filters(
+            _Query(), limit=limit, order=order, starting_after_id=starting_after_id, filters=filters
+        )
+        return await self._client._request("GET", path, RedeemablesPage, params=query.pairs)
+
+    async def list_segments(self, customer_id: str) -> SegmentsList:
+        """List the segments a customer belongs to. `GET /v1/customers/{customerId}/segments`.
+
+        The API answers for an unknown id too, with the segments such a customer would match.
+        """
+        path = f"{BASE}/{path_segment(customer_id)}/segments"
+        return await self._client._request("GET", path, SegmentsList)
+
+    async def import_csv(self, file: CsvSource) -> AsyncActionRef:
+        """Import customers from a CSV file, as a server-side async action.
+
+        `POST /v1/customers/importCSV`, multipart with the file in the part `file`.
+
+        Args:
+            file: a path (str or PathLike), the CSV as bytes, or a binary file object. A path is
+                streamed from disk.
+
+        Returns:
+            The async action's id; follow it with `client.async_actions.wait(ref)`.
+        """
+        if isinstance(file, bytes):
+            return await self._upload("customers.csv", file)
+        if isinstance(file, str | os.PathLike):
+            source = Path(file)
+            # Opening is quick; httpx then streams the file in chunks rather than reading it whole.
+            with source.open("rb") as handle:  # noqa: ASYNC230
+                return await self._upload(source.name, handle)
+        if hasattr(file, "read"):
+            name = Path(str(getattr(file, "name", "customers.csv"))).name
+            return await self._upload(name, file)
+        raise TypeError(f"file must be a path, bytes or a binary file, got {type(file).__name__}")
+
+    async def _upload(self, filename: str, content: bytes | IO[bytes]) -> AsyncActionRef:
+        files = {"file": (filename, content, "text/csv")}
+        return await self._client._request("POST", f"{BASE}/importCSV", AsyncActionRef, files=files)
+
+    async def update_in_bulk(
+        self, records: Iterable[CustomerUpdate | Mapping[str, Any]]
+    ) -> AsyncActionRef:
+        """Upsert up to 100 customers, each named by `source_id`, as one async action.
+
+        `POST /v1/customers/bulk/async` (the body is a JSON array).
+
+        Raises:
+            ValueError: for no records, more than 100, or a record without `source_id`.
+        """
+        if isinstance(records, Mapping | str | bytes):
+            raise TypeError("records must be an iterable of records, not a single record")
+        body = []
+        for index, record in enumerate(records):
+            if index >= MAX_BULK_RECORDS:
+                raise ValueError(f"records holds more than {MAX_BULK_RECORDS} records")
+            body.append(_bulk_record(record, index))
+        if not body:
+            raise ValueError("records must hold at least one record")
+        return await self._client._request(
+            "POST", f"{BASE}/bulk/async", AsyncActionRef, json_body=body
+        )
+
+    async def update_metadata_in_bulk(
+        self, source_ids: Iterable[str], metadata: Mapping[str, Any]
+    ) -> AsyncActionRef:
+        """Set the same metadata on every listed customer (upserting unknown ones).
+
+        `POST /v1/customers/metadata/async`. No count limit beyond the API's 10 MB body.
+
+        Raises:
+            ValueError: for no source ids or an empty one.
+            TypeError: for a plain string instead of a list of them.
+        """
+        if isinstance(source_ids, str | bytes):
+            raise TypeError("source_ids must be a list of strings, not one string")
+        ids = list(source_ids)
+        if not ids:
+            raise ValueError("source_ids must hold at least one source_id")
+        for index, source_id in enumerate(ids):
+            if not isinstance(source_id, str) or not source_id:
+                raise ValueError(f"source_ids[{index}] must be a non-empty string")
+        if not isinstance(metadata, Mapping):
+            raise TypeError(f"metadata must be a mapping, got {type(metadata).__name__}")
+        body = {"source_ids": ids, "metadata": converter.unstructure(dict(metadata))}
+        return await self._client._request(
+            "POST", f"{BASE}/metadata/async", AsyncActionRef, json_body=body
+        )
+
+    async def update_consents(self, customer_id: str, consents: Mapping[str, bool]) -> None:
+        """Set a customer's marketing consents. `PUT /v1/customers/{customerId}/consents` (204).
+
+        Args:
+            customer_id: the customer's id or source_id.
+            consents: `{consent_id: True/False}`, or `{"unsubscribed": True}` to opt out of all.
+        """
+        path = f"{BASE}/{path_segment(customer_id)}/consents"
+        await self._client._send("PUT", path, json_body=_consents(consents))
+
+    async def update_consents_client_side(
+        self, customer_id: str, consents: Mapping[str, bool]
+    ) -> None:
+        """Set consents with the client-side keys (and `Origin`), never the secret key.
+
+        `PUT /client/v1/customers/{customerId}/consents` (204).
+        """
+        path = f"/client{BASE}/{path_segment(customer_id)}/consents"
+        await self._client._send("PUT", path, json_body=_consents(consents), auth="client")
+
+
+def _consents(consents: object) -> dict[str, bool]:
+    if not isinstance(consents, Mapping):
+        raise TypeError(f"consents must be a mapping, got {type(consents).__name__}")
+    if not consents:
+        raise ValueError("consents must name at least one consent (or 'unsubscribed')")
+    for key, value in consents.items():
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"consents keys must be non-empty strings, got {key!r}")
+        if not isinstance(value, bool):
+            raise TypeError(f"consents[{key!r}] must be a bool, got {type(value).__name__}")
+    return dict(consents)
+
+
+def _customer_filters(
+    query: _Query,
+    *,
+    email: str | None,
+    city: str | None,
+    name: str | None,
+    segment_id: str | None,
+    created_at_before: DateTimeArg | None,
+    created_at_after: DateTimeArg | None,
+    updated_at_before: DateTimeArg | None,
+    updated_at_after: DateTimeArg | None,
+    order: str | None,
+) -> _Query:
+    """The filters and order of list customers, shared with the pager."""
+    return (
+        query.text("email", email)
+        .text("city", city)
+        .text("name", name)
+        .text("segment_id", segment_id)
+        .datetime("created_at_before", created_at_before, "created_at[before]")
+        .datetime("created_at_after", created_at_after, "created_at[after]")
+        .datetime("updated_at_before", updated_at_before, "updated_at[before]")
+        .datetime("updated_at_after", updated_at_after, "updated_at[after]")
+        .order(order, CUSTOMER_ORDERS)
+    )
+
+
+def _activity_filters(
+    query: _Query,
+    *,
+    limit: int | None,
+    order: str | None,
+    starting_after_id: str | None,
+    start_date: DateTimeArg | None,
+    end_date: DateTimeArg | None,
+    campaign_id: str | None,
+    campaign_type: str | None,
+    category: str | None,
+    type: str | None,
+) -> _Query:
+    return (
+        query.limit(limit)
+        .order(order, ACTIVITY_ORDERS)
+        .text("starting_after_id", starting_after_id)
+        .datetime("start_date", start_date)
+        .datetime("end_date", end_date)
+        .text("campaign_id", campaign_id)
+        .text("campaign_type", campaign_type)
+        .text("category", category)
+        .text("type", type)
+    )
+
+
+def _redeemable_filters(
+    query: _Query,
+    *,
+    limit: int | None,
+    order: str | None,
+    starting_after_id: str | None,
+    filters: Mapping[str, Any] | None,
+) -> _Query:
+    query.limit(limit).order(order, REDEEMABLE_ORDERS).text("starting_after_id", starting_after_id)
+    if filters is not None:
+        query.pairs.extend(deep_object_query(filters, "filters"))
+    return query
