@@ -10,6 +10,7 @@ async with AsyncClient() as client:  # keys from VOUCHERIFY_APP_ID / VOUCHERIFY_
 ```
 """
 
+from ._bulk import BulkChunk, BulkChunkFailure, BulkUpdateError
 from ._client import DEFAULT_BASE_URL, AsyncClient
 from ._errors import (
     APIConnectionError,
@@ -75,6 +76,9 @@ __all__ = [
     "AsyncClient",
     "AuthenticationError",
     "BadRequestError",
+    "BulkChunk",
+    "BulkChunkFailure",
+    "BulkUpdateError",
     "ConflictError",
     "Customer",
     "CustomerActivity",

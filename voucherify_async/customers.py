@@ -7,16 +7,17 @@ or your `source_id`; it is percent-encoded as one path segment, so any string is
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, overload
 
 from ._convert import converter, unstructure_request
 from ._models import (
     ActivitiesPage,
     ActivityPage,
     Address,
+    AsyncAction,
     AsyncActionRef,
     Customer,
     CustomersPage,
@@ -81,6 +82,11 @@ DateArg = date | str
 AddressArg = Address | Mapping[str, Any]
 CsvSource = str | os.PathLike[str] | bytes | IO[bytes]
 Query = list[tuple[str, str]]
+BulkRecords = (
+    Iterable[CustomerUpdate | Mapping[str, Any]] | AsyncIterable[CustomerUpdate | Mapping[str, Any]]
+)
+_Refs = list[AsyncActionRef]  # `list` is shadowed by Customers.list inside the class
+_Actions = list[AsyncAction]
 
 BASE: Final = "/v1/customers"
 
@@ -507,6 +513,70 @@ class Customers:
         return await self._client._request(
             "POST", f"{BASE}/bulk/async", AsyncActionRef, json_body=body
         )
+
+    @overload
+    async def bulk_update(
+        self,
+        records: BulkRecords,
+        *,
+        batch_size: int = ...,
+        max_concurrency: int = ...,
+        wait: Literal[False] = ...,
+    ) -> _Refs: ...
+
+    @overload
+    async def bulk_update(
+        self,
+        records: BulkRecords,
+        *,
+        batch_size: int = ...,
+        max_concurrency: int = ...,
+        wait: Literal[True],
+    ) -> _Actions: ...
+
+    async def bulk_update(
+        self,
+        records: BulkRecords,
+        *,
+        batch_size: int = MAX_BULK_RECORDS,
+        max_concurrency: int = 4,
+        wait: bool = False,
+    ) -> _Refs | _Actions:
+        """Upsert any number of customers as `update_in_bulk` chunks, a few at a time.
+
+        The records (an iterable or async iterable, e.g. a generator over a CRM export) are read
+        lazily, one chunk at a time, so millions of them never sit in memory together.
+
+        Args:
+            records: `CustomerUpdate`s or mappings, each with a `source_id`.
+            batch_size: records per `POST /v1/customers/bulk/async` call, 1..100.
+            max_concurrency: how many chunks are in flight at once.
+            wait: also wait for each chunk's async action (`client.async_actions.wait`) and
+                return the finished actions; a `FAILED` action is returned, not raised.
+
+        Returns:
+            One `AsyncActionRef` per chunk in input order, or with `wait=True` one finished
+            `AsyncAction` per chunk.
+
+        Raises:
+            BulkUpdateError: a chunk failed (API error, connection error, malformed record, or an
+                error of the records' iterator). No further chunk is sent; the error names the
+                failed records' index range and holds the chunks that were accepted.
+            ValueError: for a `batch_size` or `max_concurrency` out of range (nothing is sent).
+        """
+        from ._bulk import bulk_update  # _bulk builds on this module
+
+        chunks = await bulk_update(
+            self,
+            self._client.async_actions,
+            records,
+            batch_size=batch_size,
+            max_concurrency=max_concurrency,
+            wait=wait,
+        )
+        if wait:
+            return [chunk.action for chunk in chunks if chunk.action is not None]
+        return [chunk.ref for chunk in chunks]
 
     async def update_metadata_in_bulk(
         self, source_ids: Iterable[str], metadata: Mapping[str, Any]
