@@ -141,8 +141,12 @@ def structure(data: Any, cls: type[T]) -> T:
 
 
 def unstructure_request(record: CustomerUpdate | Mapping[str, Any]) -> dict[str, Any]:
-    """Encode a request record, leaving out fields that are None."""
-    if isinstance(record, Mapping):
-        return dict(record)
-    out: dict[str, Any] = converter.unstructure(record)
+    """Encode a request record as JSON-ready values, leaving out model fields that are None.
+
+    A mapping's values go through the converter too, so dates, datetimes and `Address` objects
+    inside it are encoded as they are in a `CustomerUpdate` (json.dumps would reject them).
+    """
+    out: dict[str, Any] = converter.unstructure(
+        dict(record) if isinstance(record, Mapping) else record
+    )
     return out
