@@ -2,10 +2,75 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
 import pytest
+import respx
+
+from voucherify_async import AsyncClient
+
+EXAMPLES = Path(__file__).parent / "spec" / "examples"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The settings of the `client` fixture, for assertions on the wire."""
+
+    base_url: str = "https://api.voucherify.test"
+    app_id: str = "app-id-0001"
+    secret_key: str = "sk_SERVER-SECRET-never-printed"
+    client_app_id: str = "client-app-id-0002"
+    client_secret_key: str = "ck_CLIENT-SECRET-never-printed"
+    origin: str = "https://shop.example.com"
+
+
+KEYS = Keys()
 
 
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Run each async test once per backend (the SDK's code paths are backend-neutral)."""
     return str(request.param)
+
+
+@pytest.fixture
+def example() -> Callable[[str], Any]:
+    """Load a response/request example of the spec subset by file stem."""
+
+    def load(name: str) -> Any:
+        return json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+
+    return load
+
+
+@pytest.fixture
+def keys() -> Keys:
+    """The base URL, key pairs and origin the `client` fixture uses."""
+    return KEYS
+
+
+@pytest.fixture
+def api() -> respx.MockRouter:
+    """A respx router standing in for the API; an unrouted request fails the test."""
+    return respx.MockRouter(base_url=KEYS.base_url, assert_all_called=False)
+
+
+@pytest.fixture
+async def client(api: respx.MockRouter) -> AsyncIterator[AsyncClient]:
+    """A client holding both key pairs, talking to `api`, with retries off."""
+    async with AsyncClient(
+        KEYS.app_id,
+        KEYS.secret_key,
+        client_app_id=KEYS.client_app_id,
+        client_secret_key=KEYS.client_secret_key,
+        origin=KEYS.origin,
+        base_url=KEYS.base_url,
+        max_retries=0,
+        transport=httpx.MockTransport(api.handler),
+    ) as c:
+        yield c
