@@ -5,6 +5,7 @@ Bound to a client as `client.async_actions`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
 import anyio
@@ -16,7 +17,7 @@ from ._params import path_segment
 if TYPE_CHECKING:
     from ._client import AsyncClient
 
-__all__ = ["AsyncActions"]
+__all__ = ["AsyncActions", "poll_intervals"]
 
 MAX_POLL_INTERVAL: Final = 10.0
 POLL_GROWTH: Final = 1.5
@@ -48,7 +49,16 @@ class AsyncActions:
         """Poll an async action until it is `DONE` or `FAILED`, and return it either way.
 
         The interval between polls starts at `poll_interval` and grows by half each time, up to
-        10 seconds. A `FAILED` action is returned with its `result`, not raised.
+        10 seconds. A `FAILED` action is returned with its `result`, not raised: look at
+        `action.status` and `action.result` (`failed_count`, `errors`, `failed`).
+
+        Args:
+            ref_or_id: the `AsyncActionRef` a bulk call returned, or the action's id (`aa_...`).
+            timeout: seconds to wait in all, polls included.
+            poll_interval: seconds before the second poll.
+
+        Returns:
+            The finished action (`status` `DONE` or `FAILED`).
 
         Raises:
             APITimeoutError: the action had not finished after `timeout` seconds.
@@ -59,20 +69,39 @@ class AsyncActions:
         if poll_interval <= 0:
             raise ValueError(f"poll_interval must be > 0 seconds, got {poll_interval!r}")
         action_id = _action_id(ref_or_id)
-        interval = poll_interval
+        last: AsyncAction | None = None
         with anyio.move_on_after(timeout):
-            while True:
-                action = await self.get(action_id)
-                if action.finished:
-                    return action
-                await anyio.sleep(interval)
-                interval = min(interval * POLL_GROWTH, MAX_POLL_INTERVAL)
+            for delay in poll_intervals(poll_interval):
+                last = await self.get(action_id)
+                if last.finished:
+                    return last
+                await anyio.sleep(delay)
         path = f"/v1/async-actions/{path_segment(action_id, 'async_action_id')}"
+        state = f" (last seen {_describe(last)})" if last is not None else ""
         raise APITimeoutError(
-            f"async action {action_id} had not finished after {timeout:g} s",
+            f"async action {action_id} had not finished after {timeout:g} s{state}",
             method="GET",
             path=path,
         )
+
+
+def poll_intervals(first: float) -> Iterator[float]:
+    """The pauses between polls: `first`, then half as long again each time, up to 10 s.
+
+    A `first` above 10 s stays as it is.
+    """
+    cap = max(first, MAX_POLL_INTERVAL)
+    interval = first
+    while True:
+        yield interval
+        interval = min(interval * POLL_GROWTH, cap)
+
+
+def _describe(action: AsyncAction) -> str:
+    text = action.status or "no status"
+    if action.progress is not None:
+        text += f", {action.progress}%"
+    return text
 
 
 def _action_id(value: str | AsyncActionRef) -> str:
