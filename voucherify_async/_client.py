@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import json
 import os
 import platform
+import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
 
+import anyio
+import attrs
 import httpx
 
-from ._errors import APIConnectionError, APITimeoutError, VoucherifyConfigError
-from ._response import decode_body, error_from_response
+from ._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    RateLimitInfo,
+    VoucherifyConfigError,
+)
+from ._logging import log_attempt, log_retry
+from ._params import NOT_GIVEN, NotGiven
+from ._response import (
+    REQUEST_ID_HEADERS,
+    decode_body,
+    error_from_response,
+    parse_retry_after,
+    rate_limit_info,
+)
+from ._retry import (
+    Decision,
+    RetryPolicy,
+    classify_transport_error,
+    failure_of_status,
+    replay_safe,
+)
 from ._version import __version__
 from .async_actions import AsyncActions
 from .customers import Customers
@@ -55,14 +80,18 @@ class AsyncClient:
         base_url: the API root; default `$VOUCHERIFY_BASE_URL`, else `https://api.voucherify.io`.
         cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`.
         timeout: seconds (or an `httpx.Timeout`) for each request.
-        max_retries: retries after the first try of a failed request; 0 disables them.
+        max_retries: retries after the first try of a failed request; 0 disables them. Which
+            failures are retried, for which requests, is in `docs/reliability.md`.
         http_client: an `httpx.AsyncClient` to share; the SDK never closes one it did not open.
         transport: an `httpx.AsyncBaseTransport` for the client's own pool (e.g.
             `httpx.ASGITransport(app=...)`); it is closed with the client.
+        max_concurrency: at most this many requests in flight at once across the client and its
+            `with_options()` copies (an anyio `CapacityLimiter`); None for no cap.
 
     Raises:
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
-            `http_client` and `transport`, a negative `max_retries`, ...).
+            `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
+            ...).
     """
 
     def __init__(
@@ -79,19 +108,28 @@ class AsyncClient:
         max_retries: int = 2,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_concurrency: int | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+        _check_max_retries(max_retries)
+        if max_concurrency is not None and (
+            isinstance(max_concurrency, bool)
+            or not isinstance(max_concurrency, int)
+            or max_concurrency < 1
+        ):
+            raise ValueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
         self._app_id = _setting(app_id, "VOUCHERIFY_APP_ID")
         self._secret_key = _setting(secret_key, "VOUCHERIFY_SECRET_KEY")
         self._client_app_id = _setting(client_app_id, "VOUCHERIFY_CLIENT_APP_ID")
         self._client_secret_key = _setting(client_secret_key, "VOUCHERIFY_CLIENT_SECRET_KEY")
         self._origin = origin
         self._base_url = _resolve_base_url(base_url, cluster)
-        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-        self._max_retries = max_retries
+        self._timeout = _as_timeout(timeout)
+        self._retry = RetryPolicy(max_retries=max_retries)
+        self._shared = _Shared(
+            limiter=anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
+        )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=self._timeout, follow_redirects=False
@@ -112,7 +150,7 @@ class AsyncClient:
     @property
     def max_retries(self) -> int:
         """How many times a failed request is retried after its first try."""
-        return self._max_retries
+        return self._retry.max_retries
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -121,8 +159,48 @@ class AsyncClient:
 
     @property
     def is_closed(self) -> bool:
-        """Whether `aclose()` has been called."""
-        return self._closed
+        """Whether `aclose()` has been called (on this client, or on the one owning its pool)."""
+        return self._closed or self._http.is_closed
+
+    @property
+    def last_rate_limit(self) -> RateLimitInfo | None:
+        """The rate-limit headers of the latest response that carried any, or None.
+
+        Shared with the `with_options()` copies, which use the same account and pool.
+        """
+        return self._shared.last_rate_limit
+
+    def with_options(
+        self,
+        *,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncClient:
+        """A copy of this client with other retry or timeout settings, sharing its pool.
+
+        The copy shares the connection pool, the credentials, the `max_concurrency` cap and the
+        `last_rate_limit` snapshot. Closing the copy does not close the pool; closing the client
+        that owns the pool closes it for every copy. Use it for one call, as in
+        `await client.with_options(timeout=5).customers.get(id)`.
+
+        Args:
+            max_retries: retries after the first try; 0 disables them.
+            timeout: seconds (or an `httpx.Timeout`) for each request; None waits forever.
+
+        Raises:
+            ValueError: for a negative `max_retries`.
+        """
+        clone = copy.copy(self)
+        clone._owns_http = False
+        clone._closed = False
+        if not isinstance(max_retries, NotGiven):
+            _check_max_retries(max_retries)
+            clone._retry = attrs.evolve(self._retry, max_retries=max_retries)
+        if not isinstance(timeout, NotGiven):
+            clone._timeout = _as_timeout(timeout)
+        clone.customers = Customers(clone)
+        clone.async_actions = AsyncActions(clone)
+        return clone
 
     def __repr__(self) -> str:
         keys = [
@@ -206,38 +284,110 @@ class AsyncClient:
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
     ) -> httpx.Response:
-        """The one request path: auth headers, body encoding, transport errors, error mapping."""
-        if self._closed:
+        """The one request path: auth, body encoding, retries, logging and error mapping.
+
+        Failed attempts are retried per `self._retry` (see `_retry.py`); a request the server may
+        have executed is repeated only when `replay_safe(method, path, json_body)` says it is
+        harmless. Cancellation of the caller is never caught: it aborts the attempt (or the wait
+        before the next one) at once.
+
+        Raises:
+            APIStatusError: a 4xx/5xx answer (after the retries allowed for it).
+            APIConnectionError: the exchange failed (`APITimeoutError` for timeouts).
+            RuntimeError: the client (or the one owning its pool) has been closed.
+        """
+        if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         headers = self._auth_headers(auth)
         content: bytes | None = None
         if json_body is not None:
             content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
             headers = {**headers, "Content-Type": "application/json"}
-        request = self._http.build_request(
-            method,
-            self._base_url + path,
-            params=tuple(params) if params else None,
-            content=content,
-            files=files,
-            headers=headers,
-            timeout=self._timeout,
+        safe = replay_safe(method, path, json_body)
+        starts = _file_positions(files)
+        rewindable = starts is not None  # a file stream that cannot seek is sent once
+        retries = 0
+        while True:
+            if retries:
+                _rewind(files, starts)
+            request = self._http.build_request(
+                method,
+                self._base_url + path,
+                params=tuple(params) if params else None,
+                content=content,
+                files=files,
+                headers=headers,
+                timeout=self._timeout,
+            )
+            try:
+                response = await self._attempt(request, path, retries)
+            except httpx.TransportError as exc:
+                decision = self._retry.decide(
+                    retries_done=retries,
+                    failure=classify_transport_error(exc),
+                    replay_safe=safe and rewindable,
+                    reason=type(exc).__name__,
+                )
+                if not decision.retry:
+                    raise _connection_error(exc, method, path, retries) from exc
+            else:
+                if response.status_code < 400:
+                    return response
+                error = error_from_response(response, method=method, path=path)
+                decision = self._retry.decide(
+                    retries_done=retries,
+                    failure=failure_of_status(response.status_code) if rewindable else None,
+                    replay_safe=safe,
+                    reason=str(response.status_code),
+                    retry_after=parse_retry_after(response.headers.get("retry-after")),
+                )
+                if not decision.retry:
+                    raise error
+            retries += 1
+            await self._pause(method, path, retries, decision)
+
+    async def _attempt(self, request: httpx.Request, path: str, retries: int) -> httpx.Response:
+        """One exchange under the concurrency cap, logged at DEBUG; records rate-limit headers."""
+        limiter = self._shared.limiter
+        started = time.monotonic()
+        async with limiter if limiter is not None else contextlib.nullcontext():
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                log_attempt(
+                    method=request.method,
+                    path=path,
+                    outcome=type(exc).__name__,
+                    elapsed=time.monotonic() - started,
+                    request_id=None,
+                    retries=retries,
+                    headers=request.headers,
+                )
+                raise
+        log_attempt(
+            method=request.method,
+            path=path,
+            outcome=str(response.status_code),
+            elapsed=time.monotonic() - started,
+            request_id=_request_id(response),
+            retries=retries,
+            headers=request.headers,
         )
-        try:
-            response = await self._http.send(request)
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(
-                f"{method} {path} timed out ({type(exc).__name__})", method=method, path=path
-            ) from exc
-        except httpx.TransportError as exc:
-            raise APIConnectionError(
-                f"{method} {path} could not be completed: {type(exc).__name__}: {exc}",
-                method=method,
-                path=path,
-            ) from exc
-        if response.status_code >= 400:
-            raise error_from_response(response, method=method, path=path)
+        if any(name.startswith("x-rate-limit-") for name in response.headers):
+            self._shared.last_rate_limit = rate_limit_info(response.headers)
         return response
+
+    async def _pause(self, method: str, path: str, retries: int, decision: Decision) -> None:
+        """Log the coming retry at INFO and wait its delay (cancellable)."""
+        log_retry(
+            method=method,
+            path=path,
+            attempt=retries + 1,
+            attempts=self._retry.max_retries + 1,
+            reason=decision.reason,
+            delay=decision.delay,
+        )
+        await self._retry.sleep(decision.delay)
 
     async def _request(
         self,
@@ -255,6 +405,66 @@ class AsyncClient:
             method, path, params=params, json_body=json_body, files=files, auth=auth
         )
         return decode_body(response, cast_to, method=method, path=path)
+
+
+@attrs.define
+class _Shared:
+    """State a client shares with its `with_options()` copies."""
+
+    limiter: anyio.CapacityLimiter | None
+    last_rate_limit: RateLimitInfo | None = None
+
+
+def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+
+
+def _check_max_retries(max_retries: object) -> None:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+
+
+def _request_id(response: httpx.Response) -> str | None:
+    return next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
+
+
+def _connection_error(
+    exc: httpx.TransportError, method: str, path: str, retries: int
+) -> APIConnectionError:
+    tries = f" after {retries + 1} attempts" if retries else ""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            f"{method} {path} timed out ({type(exc).__name__}){tries}", method=method, path=path
+        )
+    return APIConnectionError(
+        f"{method} {path} could not be completed{tries}: {type(exc).__name__}: {exc}",
+        method=method,
+        path=path,
+    )
+
+
+def _file_positions(files: Mapping[str, Any] | None) -> dict[str, int] | None:
+    """Where each file object of a multipart body starts, or None if one cannot be rewound."""
+    starts: dict[str, int] = {}
+    for name, value in (files or {}).items():
+        content = value[1] if isinstance(value, tuple) else value
+        if isinstance(content, bytes | str):
+            continue
+        try:
+            if not content.seekable():
+                return None
+            starts[name] = content.tell()
+        except (AttributeError, OSError):
+            return None
+    return starts
+
+
+def _rewind(files: Mapping[str, Any] | None, starts: dict[str, int] | None) -> None:
+    """Seek each file object of a multipart body back to where the first attempt began."""
+    for name, position in (starts or {}).items():
+        assert files is not None
+        value = files[name]
+        (value[1] if isinstance(value, tuple) else value).seek(position)
 
 
 def _require(value: str | None, argument: str, env: str, kind: str) -> str:
