@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-
 from _conformance import ValidatingTransport, pretty
+
 from voucherify_async.testing import FakeVoucherify, ManualClock
 
 VALIDATED: Counter[str] = Counter()

@@ -12,7 +12,8 @@ async def test_create_returns_customer_shaped_like_the_examples(http: httpx.Asyn
 
     assert response.status_code == 200
     body = response.json()
-    assert body["id"].startswith("cust_") and len(body["id"]) == 29
+    assert body["id"].startswith("cust_")
+    assert len(body["id"]) == 29
     assert body["source_id"] == "alice"
     assert body["name"] == "Alice"
     assert body["address"] is None
@@ -93,7 +94,9 @@ async def test_update_merges_fields_and_stamps_updated_at(
     response = await http.put("/v1/customers/m", json={"phone": "+48 1", "address": {"city": "W"}})
 
     body = response.json()
-    assert body["name"] == "N" and body["email"] == "e@x.io" and body["metadata"] == {"a": 1}
+    assert body["name"] == "N"
+    assert body["email"] == "e@x.io"
+    assert body["metadata"] == {"a": 1}
     assert body["phone"] == "+48 1"
     assert body["address"] == {"city": "W"}
     assert body["created_at"] == "2024-01-01T00:00:00.000Z"

@@ -23,6 +23,13 @@ CUSTOMER_ORDERS = frozenset(
     {"created_at", "-created_at", "updated_at", "-updated_at", "source_id", "-source_id"}
 )
 
+_DATE_FILTERS = (
+    "created_at[before]",
+    "created_at[after]",
+    "updated_at[before]",
+    "updated_at[after]",
+)
+
 
 @dataclass
 class Segment:
@@ -178,10 +185,11 @@ class Store:
         limit = query.limit()
         page = query.integer("page", default=1, low=1, high=99)
         order = query.choice("order", CUSTOMER_ORDERS, default="-created_at")
-        selected = [record for record in self.customers.values() if self._matches(record, query)]
+        bounds = {name: query.datetime(name) for name in _DATE_FILTERS}
+        cursor = query.datetime("starting_after")
+        selected = [r for r in self.customers.values() if self._matches(r, query, bounds)]
         selected.sort(key=_sort_key(order), reverse=order.startswith("-"))
         remaining = selected
-        cursor = query.datetime("starting_after")
         if cursor is not None:
             remaining = [r for r in selected if _after_cursor(r, order, cursor)]
         start = (page - 1) * limit
@@ -193,7 +201,9 @@ class Store:
             "has_more": len(remaining) > start + limit,
         }
 
-    def _matches(self, record: CustomerRecord, query: Query) -> bool:
+    def _matches(
+        self, record: CustomerRecord, query: Query, bounds: dict[str, datetime | None]
+    ) -> bool:
         checks: list[tuple[str, Callable[[str], bool]]] = [
             ("email", lambda v: str(record.fields.get("email", "")).lower() == v.lower()),
             ("name", lambda v: record.fields.get("name") == v),
@@ -204,15 +214,11 @@ class Store:
             value = query.get(name)
             if value is not None and not check(value):
                 return False
-        bounds = [
-            ("created_at[before]", record.created_at, -1),
-            ("created_at[after]", record.created_at, 1),
-            ("updated_at[before]", record.updated_at, -1),
-            ("updated_at[after]", record.updated_at, 1),
-        ]
-        for name, actual, sign in bounds:
-            bound = query.datetime(name)
-            if bound is not None and not (actual < bound if sign < 0 else actual > bound):
+        for name, bound in bounds.items():
+            if bound is None:
+                continue
+            actual = record.created_at if name.startswith("created") else record.updated_at
+            if not (actual < bound if name.endswith("[before]") else actual > bound):
                 return False
         return True
 
