@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import attrs
 import cattrs
@@ -73,12 +73,22 @@ def _is_response_model(cls: type) -> bool:
 
 
 def _make_structure_hook(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any, type], Any]:
+    attrs.resolve_types(cls)  # the models use `from __future__ import annotations`
     known = frozenset(a.name for a in attrs.fields(cls) if a.name != EXTRA)
+    # The API sends null in fields its schemas do not mark nullable (spec NOTES §9.5): a null in
+    # a field typed without None (a list, a dict, `object`) means "absent", so its default applies.
+    null_means_default = frozenset(
+        a.name
+        for a in attrs.fields(cls)
+        if a.name != EXTRA and a.default is not attrs.NOTHING and not _admits_none(a.type)
+    )
     build = make_dict_structure_fn(cls, conv, extra=override(omit=True))
 
     def structure_model(value: Any, _: type) -> Any:
         if not isinstance(value, Mapping):
             raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+        if any(value.get(name, 0) is None for name in null_means_default):
+            value = {k: v for k, v in value.items() if v is not None or k not in null_means_default}
         obj = build(value, cls)
         if not value.keys() <= known:
             # Frozen models: the extras are attached once, right after construction.
@@ -86,6 +96,10 @@ def _make_structure_hook(cls: type[Any], conv: cattrs.Converter) -> Callable[[An
         return obj
 
     return structure_model
+
+
+def _admits_none(annotation: Any) -> bool:
+    return annotation is None or type(None) in get_args(annotation) or annotation is Any
 
 
 def _make_unstructure_hook(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any], Any]:
