@@ -1,0 +1,104 @@
+"""Cancelling the caller stops the request at once, frees its connection and is never retried."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+
+import anyio
+import httpx
+import pytest
+from _fault_server import (
+    APP_ID,
+    SECRET_KEY,
+    FaultServer,
+    Hang,
+    error_reply,
+    make_client,
+    running_server,
+)
+
+from voucherify_async import AsyncClient
+
+GUARD = 10  # seconds; a test that hangs fails here instead of blocking the suite
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    with running_server() as state:
+        yield state
+
+
+async def test_cancel_scope_cancels_the_request_in_flight(server: FaultServer) -> None:
+    server.script.append(Hang())
+    async with make_client(server, timeout=60.0) as client:
+        with anyio.fail_after(GUARD), anyio.move_on_after(0.2) as scope:
+            await client.customers.get("alice")
+        assert scope.cancelled_caught
+    assert len(server.requests) == 1
+
+
+async def test_cancelled_request_frees_its_connection_for_the_next_call(
+    server: FaultServer,
+) -> None:
+    server.script.append(Hang())
+    limits = httpx.Limits(max_connections=1)
+    async with httpx.AsyncClient(limits=limits) as pool:
+        client = AsyncClient(
+            APP_ID,
+            SECRET_KEY,
+            base_url=server.url,
+            http_client=pool,
+            timeout=httpx.Timeout(60.0, pool=2.0),
+        )
+        with anyio.move_on_after(0.2):
+            await client.customers.get("alice")
+        with anyio.fail_after(GUARD):
+            customer = await client.customers.get("alice")
+    assert customer.id == "cust_1"
+    assert len(server.requests) == 2
+
+
+async def test_cancellation_during_the_retry_wait_stops_at_once(
+    server: FaultServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="voucherify_async")
+    server.script.append(error_reply(503, "service_unavailable", ("Retry-After", "30")))
+    async with make_client(server, timeout=60.0) as client:
+        with anyio.fail_after(GUARD), anyio.move_on_after(0.3) as scope:
+            await client.customers.get("alice")
+    assert scope.cancelled_caught
+    assert len(server.requests) == 1
+    assert ["retrying" in r.getMessage() for r in caplog.records] == [True]
+
+
+async def test_cancelling_the_task_group_is_not_swallowed(server: FaultServer) -> None:
+    server.script.append(Hang())
+    finished: list[str] = []
+
+    async def call(client: AsyncClient) -> None:
+        await client.customers.get("alice")
+        finished.append("returned")
+
+    async with make_client(server, timeout=60.0) as client:
+        with anyio.fail_after(GUARD):
+            async with anyio.create_task_group() as group:
+                group.start_soon(call, client)
+                await anyio.sleep(0.2)
+                group.cancel_scope.cancel()
+    assert finished == []
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_asyncio_timeout_raises_timeout_error_not_an_sdk_error(
+    server: FaultServer,
+) -> None:
+    server.script.append(Hang())
+    async with make_client(server, timeout=60.0) as client:
+        with pytest.raises(TimeoutError) as caught:
+            async with asyncio.timeout(0.2):
+                await client.customers.get("alice")
+    assert type(caught.value) is TimeoutError
+    assert len(server.requests) == 1
