@@ -1,0 +1,117 @@
+"""The public namespace: pinned, so it never changes by accident (as httpx pins its own)."""
+
+from __future__ import annotations
+
+import types
+
+import voucherify_async
+
+EXPORTED = [
+    "DEFAULT_BASE_URL",
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "ActivitiesPage",
+    "ActivityPage",
+    "Address",
+    "AsyncAction",
+    "AsyncActionError",
+    "AsyncActionRef",
+    "AsyncActionResult",
+    "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "BulkChunk",
+    "BulkChunkFailure",
+    "BulkUpdateError",
+    "ConflictError",
+    "Customer",
+    "CustomerActivity",
+    "CustomerLoyalty",
+    "CustomerRedeemable",
+    "CustomerReferrals",
+    "CustomerSummary",
+    "CustomerUpdate",
+    "CustomersPage",
+    "GiftSummary",
+    "ImportFailure",
+    "InternalServerError",
+    "LoyaltyCampaignSummary",
+    "LoyaltyCardSummary",
+    "NotFoundError",
+    "NotGiven",
+    "OrdersSummary",
+    "PermanentDeletion",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RateLimitInfo",
+    "RedeemablesPage",
+    "RedemptionsSummary",
+    "ReferralCampaign",
+    "Segment",
+    "SegmentsList",
+    "VoucherifyConfigError",
+    "VoucherifyError",
+    "__version__",
+]
+
+# Named by shared/API.md as importable from `voucherify_async`.
+CONTRACT = {
+    "AsyncClient",
+    "Customer",
+    "Address",
+    "CustomersPage",
+    "ActivityPage",
+    "ActivitiesPage",
+    "RedeemablesPage",
+    "CustomerActivity",
+    "CustomerRedeemable",
+    "SegmentsList",
+    "Segment",
+    "PermanentDeletion",
+    "AsyncActionRef",
+    "AsyncAction",
+    "CustomerUpdate",
+    "VoucherifyError",
+    "VoucherifyConfigError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "RateLimitError",
+    "InternalServerError",
+}
+
+
+def test_all_is_pinned() -> None:
+    assert sorted(voucherify_async.__all__) == sorted(EXPORTED)
+
+
+def test_all_has_no_duplicates() -> None:
+    assert len(set(voucherify_async.__all__)) == len(voucherify_async.__all__)
+
+
+def test_every_public_name_is_in_all() -> None:
+    public = {
+        name
+        for name, value in vars(voucherify_async).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+
+    assert public | {"__version__"} == set(voucherify_async.__all__)
+
+
+def test_every_name_in_all_exists() -> None:
+    missing = [n for n in voucherify_async.__all__ if not hasattr(voucherify_async, n)]
+
+    assert missing == []
+
+
+def test_contract_names_are_exported() -> None:
+    assert sorted(CONTRACT - set(voucherify_async.__all__)) == []
