@@ -31,3 +31,4 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package and on the typing checks of the public API."""
     session.install("-e", ".[test,dev]")
     session.run("mypy", "--strict", "voucherify_async")
+    session.run("mypy", "--strict", "tests/typing/api.py")

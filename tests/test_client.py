@@ -17,7 +17,7 @@ from voucherify_async import (
 )
 
 if TYPE_CHECKING:
-    from tests.conftest import Keys
+    from conftest import Keys
 
 ENV_VARS = (
     "VOUCHERIFY_APP_ID",

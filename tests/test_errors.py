@@ -34,7 +34,7 @@ from voucherify_async import (
 from voucherify_async._response import parse_retry_after
 
 if TYPE_CHECKING:
-    from tests.conftest import Keys
+    from conftest import Keys
 
 Example = Callable[[str], Any]
 Call = Callable[[AsyncClient], Awaitable[Any]]

@@ -1,0 +1,135 @@
+"""Never executed: `mypy --strict tests/typing/api.py` checks the public API's types.
+
+Each assignment states the type a user should get back; a wrong annotation in the package shows
+up here as a type error.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+
+from voucherify_async import (
+    ActivitiesPage,
+    ActivityPage,
+    Address,
+    APIStatusError,
+    AsyncAction,
+    AsyncActionRef,
+    AsyncClient,
+    Customer,
+    CustomerActivity,
+    CustomerRedeemable,
+    CustomersPage,
+    CustomerUpdate,
+    NotFoundError,
+    PermanentDeletion,
+    RateLimitError,
+    RateLimitInfo,
+    RedeemablesPage,
+    Segment,
+    SegmentsList,
+)
+
+
+async def customers(client: AsyncClient) -> None:
+    created: Customer = await client.customers.create(
+        source_id="alice@example.com",
+        name="Alice",
+        address=Address(city="Oslo"),
+        birthdate=date(1990, 1, 2),
+        metadata={"tier": 2},
+    )
+    also: Customer = await client.customers.create(address={"city": "Oslo"}, birthday="1990-01-02")
+    fetched: Customer = await client.customers.get("cust_1")
+    updated: Customer = await client.customers.update("cust_1", name=None, email="a@b.c")
+    await client.customers.delete("cust_1")  # returns None
+    receipt: PermanentDeletion = await client.customers.delete_permanently("cust_1")
+    page: CustomersPage = await client.customers.list(
+        limit=10,
+        page=2,
+        created_at_before=datetime.now(UTC),
+        updated_at_after="2024-01-01T00:00:00Z",
+        order="-created_at",
+    )
+    items: list[Customer] = page.customers
+    total: int | None = page.total
+    has_more: bool | None = page.has_more
+    activity: ActivityPage = await client.customers.list_activity("cust_1", limit=5)
+    events: list[CustomerActivity] = activity.data
+    cursor: str | None = activity.more_starting_after
+    activities: ActivitiesPage = await client.customers.list_activities("cust_1")
+    redeemables: RedeemablesPage = await client.customers.list_redeemables(
+        "cust_1", filters={"holder_role": {"conditions": {"$is": "OWNER"}}}
+    )
+    held: list[CustomerRedeemable] = redeemables.data
+    segments: SegmentsList = await client.customers.list_segments("cust_1")
+    first: Segment = segments.data[0]
+    name: str | None = first.name
+    created_at: datetime | None = fetched.created_at
+    birthdate: date | None = fetched.birthdate
+    address: Address | None = fetched.address
+    print(created, also, updated, receipt, items, total, has_more, events, cursor)
+    print(activities, held, name, created_at, birthdate, address)
+
+
+async def bulk(client: AsyncClient) -> None:
+    from_path: AsyncActionRef = await client.customers.import_csv(Path("customers.csv"))
+    from_str: AsyncActionRef = await client.customers.import_csv("customers.csv")
+    from_bytes: AsyncActionRef = await client.customers.import_csv(b"Source_id\ns1\n")
+    from_file: AsyncActionRef = await client.customers.import_csv(io.BytesIO(b"Source_id\n"))
+    ref: AsyncActionRef = await client.customers.update_in_bulk(
+        [CustomerUpdate(source_id="s1", name="A"), {"source_id": "s2"}]
+    )
+    meta: AsyncActionRef = await client.customers.update_metadata_in_bulk(["s1"], {"a": 1})
+    await client.customers.update_consents("cust_1", {"cnst_1": True})
+    await client.customers.update_consents_client_side("cust_1", {"unsubscribed": True})
+    action_id: str = ref.async_action_id
+    action: AsyncAction = await client.async_actions.get(ref)
+    by_id: AsyncAction = await client.async_actions.get(action_id)
+    done: AsyncAction = await client.async_actions.wait(ref, timeout=60, poll_interval=0.5)
+    status: str | None = done.status
+    finished: bool = done.finished
+    print(from_path, from_str, from_bytes, from_file, meta)
+    print(action, by_id, status, finished)
+
+
+async def lifecycle() -> None:
+    async with AsyncClient(
+        "app_id",
+        "secret_key",
+        client_app_id="client_app_id",
+        client_secret_key="client_secret_key",
+        origin="https://shop.example.com",
+        cluster="us1",
+        timeout=httpx.Timeout(10.0),
+        max_retries=0,
+    ) as client:
+        same: AsyncClient = client
+        print(same.base_url)
+    shared = AsyncClient(http_client=httpx.AsyncClient(), timeout=5.0)
+    await shared.aclose()
+    closed: bool = shared.is_closed
+    print(closed)
+
+
+async def errors(client: AsyncClient) -> None:
+    try:
+        await client.customers.get("cust_1")
+    except NotFoundError as error:
+        status: int = error.status_code
+        key: str | None = error.key
+        message: str | None = error.message
+        request_id: str | None = error.request_id
+        resource_type: str | None = error.resource_type
+        print(status, key, message, request_id, resource_type)
+    except RateLimitError as error:
+        info: RateLimitInfo = error.rate_limit
+        retry_after: float | None = error.retry_after
+        print(info.remaining, retry_after)
+    except APIStatusError as error:
+        code: int | None = error.code
+        print(code)
