@@ -42,3 +42,26 @@ def soak(session: nox.Session) -> None:
     """
     session.install("-e", ".[test]")
     session.run("pytest", "-m", "soak", "tests/test_soak.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests_httpx(session: nox.Session) -> None:
+    """The test suite with every asyncio client on httpx's own transport (trio always is)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "--http-backend=httpx", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests_aiohttp(session: nox.Session) -> None:
+    """The test suite with every asyncio client on the aiohttp transport, asked for explicitly."""
+    session.install("-e", ".[test,aiohttp]")
+    session.run("pytest", "--http-backend=aiohttp", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks against a plain httpx loop (`-- --with-official` adds the official SDK)."""
+    session.install("-e", ".[bench]")
+    if "--with-official" in session.posargs:
+        session.install("voucherify==6.1.1")
+    session.run("python", "-m", "benchmarks.run", *session.posargs)

@@ -13,6 +13,7 @@ import pytest
 import respx
 
 from voucherify_async import AsyncClient
+from voucherify_async._transport import HTTP_BACKEND_ENV
 
 EXAMPLES = Path(__file__).parent / "spec" / "examples"
 
@@ -36,6 +37,34 @@ KEYS = Keys()
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Run each async test once per backend (the SDK's code paths are backend-neutral)."""
     return str(request.param)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--http-backend",
+        choices=("auto", "httpx", "aiohttp"),
+        default="auto",
+        help="http_backend of every client the tests build without transport= on asyncio "
+        "(trio always runs on httpx): auto picks aiohttp when it is installed",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _http_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set the default transport through the public `$VOUCHERIFY_HTTP_BACKEND` switch.
+
+    Clients given `transport=` (respx, MockTransport, the fake's ASGI transport) ignore it; the
+    loopback fault suite runs on it.
+    """
+    on_asyncio = (
+        "anyio_backend" in request.fixturenames
+        and request.getfixturevalue("anyio_backend") == "asyncio"
+    )
+    backend = request.config.getoption("--http-backend") if on_asyncio else "httpx"
+    if backend == "auto":
+        monkeypatch.delenv(HTTP_BACKEND_ENV, raising=False)
+    else:
+        monkeypatch.setenv(HTTP_BACKEND_ENV, backend)
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ from ._retry import (
     failure_of_status,
     replay_safe,
 )
+from ._transport import HttpBackend, make_transport
 from ._version import __version__
 from .async_actions import AsyncActions
 from .customers import Customers
@@ -87,11 +88,17 @@ class AsyncClient:
             `httpx.ASGITransport(app=...)`); it is closed with the client.
         max_concurrency: at most this many requests in flight at once across the client and its
             `with_options()` copies (an anyio `CapacityLimiter`); None for no cap.
+        http_backend: the transport of the client's own pool: `"aiohttp"` (httpx over aiohttp,
+            asyncio only, needs `voucherify-async[aiohttp]`), `"httpx"` (httpx's own), or
+            `"auto"` (aiohttp when created in a running asyncio loop with aiohttp installed, else
+            httpx); default `$VOUCHERIFY_HTTP_BACKEND`, else `"auto"`. Ignored with `transport=`
+            or `http_client=`.
 
     Raises:
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
-            ...).
+            `http_backend="aiohttp"` under trio, ...).
+        ModuleNotFoundError: for `http_backend="aiohttp"` without aiohttp installed.
     """
 
     def __init__(
@@ -109,6 +116,7 @@ class AsyncClient:
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         max_concurrency: int | None = None,
+        http_backend: HttpBackend | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
@@ -131,6 +139,8 @@ class AsyncClient:
             limiter=anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
         )
         self._owns_http = http_client is None
+        if http_client is None and transport is None:
+            transport = make_transport(http_backend)
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=self._timeout, follow_redirects=False
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from importlib import metadata
 from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import sniffio
@@ -18,11 +19,12 @@ import sniffio
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["HTTP_BACKEND_ENV", "HttpBackend", "make_transport", "resolve_backend"]
+__all__ = ["HTTP_BACKEND_ENV", "MIN_AIOHTTP", "HttpBackend", "make_transport", "resolve_backend"]
 
 HttpBackend = Literal["auto", "httpx", "aiohttp"]
 HTTP_BACKEND_ENV: Final = "VOUCHERIFY_HTTP_BACKEND"
 _BACKENDS: Final = get_args(HttpBackend)
+MIN_AIOHTTP: Final = (3, 10)
 _EXTRA_HINT: Final = "install the extra: pip install 'voucherify-async[aiohttp]'"
 
 
@@ -34,7 +36,11 @@ def _running_library() -> str | None:
 
 
 def _aiohttp_installed() -> bool:
-    return importlib.util.find_spec("aiohttp") is not None
+    """Whether aiohttp >= 3.10 (the first with the timeout errors we map) is importable."""
+    if importlib.util.find_spec("aiohttp") is None:
+        return False
+    major, minor = (int(part) for part in metadata.version("aiohttp").split(".")[:2])
+    return (major, minor) >= MIN_AIOHTTP
 
 
 def resolve_backend(requested: str | None) -> Literal["httpx", "aiohttp"]:
@@ -55,7 +61,7 @@ def resolve_backend(requested: str | None) -> Literal["httpx", "aiohttp"]:
     if library not in (None, "asyncio"):
         raise ValueError(f"http_backend='aiohttp' runs on asyncio only, not on {library}")
     if not _aiohttp_installed():
-        raise ModuleNotFoundError(f"http_backend='aiohttp' needs aiohttp: {_EXTRA_HINT}")
+        raise ModuleNotFoundError(f"http_backend='aiohttp' needs aiohttp >= 3.10: {_EXTRA_HINT}")
     return "aiohttp"
 
 

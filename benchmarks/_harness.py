@@ -1,0 +1,74 @@
+"""A/B rounds, medians and the results table shared by every benchmark scenario.
+
+Absolute numbers drift 20-50 % between runs on a shared machine, so each scenario runs our SDK
+(A) and a reference loop (B) alternately in one process, A B A B ..., and compares medians.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+Round = Callable[[], Awaitable[float]]
+"""One timed run of a side: returns the seconds its measured part took."""
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Comparison:
+    """Round times of our SDK and of a reference on one scenario."""
+
+    scenario: str
+    ours_label: str
+    ref_label: str
+    work: int
+    """Units of work per round (requests, items), for the rate column."""
+    target: str
+    ours: list[float] = field(default_factory=list)
+    ref: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        """Median time ours / median time reference (lower is better for us)."""
+        return statistics.median(self.ours) / statistics.median(self.ref)
+
+    def rate(self, times: list[float]) -> float:
+        """Units of work per second at the median round."""
+        return self.work / statistics.median(times)
+
+
+async def ab(comparison: Comparison, ours: Round, ref: Round, rounds: int) -> Comparison:
+    """Warm both sides up once, then alternate them for `rounds` rounds (A B A B ...)."""
+    await ours()
+    await ref()
+    for _ in range(rounds):
+        for side, run in ((comparison.ours, ours), (comparison.ref, ref)):
+            gc.collect()
+            side.append(await run())
+    return comparison
+
+
+def table(comparisons: list[Comparison]) -> str:
+    """A Markdown table: one row per comparison, medians, rates, the ratio and its target."""
+    lines = [
+        "| scenario | ours | reference | ours median | ref median | ours rate | ref rate "
+        "| ratio ours/ref | target |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in comparisons:
+        lines.append(
+            f"| {c.scenario} | {c.ours_label} | {c.ref_label} "
+            f"| {_ms(c.ours)} | {_ms(c.ref)} "
+            f"| {c.rate(c.ours):,.0f}/s | {c.rate(c.ref):,.0f}/s | {c.ratio:.2f} | {c.target} |"
+        )
+    notes = [f"- {c.scenario}: {note}" for c in comparisons for note in c.notes]
+    return "\n".join([*lines, "", *notes] if notes else lines)
+
+
+def _ms(times: list[float]) -> str:
+    return f"{statistics.median(times) * 1000:.0f} ms"
