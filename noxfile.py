@@ -65,3 +65,21 @@ def bench(session: nox.Session) -> None:
     if "--with-official" in session.posargs:
         session.install("voucherify==6.1.1")
     session.run("python", "-m", "benchmarks.run", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the docs site with `--strict` (a broken link or reference fails the build).
+
+    The code blocks of the pages are executed by `tests/test_docs.py` (in `nox -s tests`).
+    """
+    session.install("-e", ".[docs,cli,testing]")
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        "site",
+        *session.posargs,
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
