@@ -274,3 +274,10 @@ async def test_bulk_post_broken_after_execution_is_executed_once(server: FaultSe
         with pytest.raises(APIConnectionError):
             await CALLS["bulk"](client)
     assert list(server.executed.values()) == [1]
+
+
+async def test_unretried_post_error_says_it_may_have_been_executed(server: FaultServer) -> None:
+    server.script.append(Truncate())
+    async with make_client(server, Sleeps()) as client:
+        with pytest.raises(APIConnectionError, match="may have executed it"):
+            await CALLS["metadata"](client)

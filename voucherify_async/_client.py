@@ -33,6 +33,7 @@ from ._response import (
 )
 from ._retry import (
     Decision,
+    Failure,
     RetryPolicy,
     classify_transport_error,
     failure_of_status,
@@ -332,14 +333,16 @@ class AsyncClient:
             try:
                 response = await self._attempt(request, path, retries)
             except httpx.TransportError as exc:
+                failure = classify_transport_error(exc)
                 decision = self._retry.decide(
                     retries_done=retries,
-                    failure=classify_transport_error(exc),
+                    failure=failure,
                     replay_safe=safe and rewindable,
                     reason=type(exc).__name__,
                 )
                 if not decision.retry:
-                    raise _connection_error(exc, method, path, retries) from exc
+                    unsure = failure is Failure.MAYBE_EXECUTED and not safe
+                    raise _connection_error(exc, method, path, retries, unsure=unsure) from exc
             else:
                 if response.status_code < 400:
                     return response
@@ -439,15 +442,19 @@ def _request_id(response: httpx.Response) -> str | None:
 
 
 def _connection_error(
-    exc: httpx.TransportError, method: str, path: str, retries: int
+    exc: httpx.TransportError, method: str, path: str, retries: int, *, unsure: bool
 ) -> APIConnectionError:
     tries = f" after {retries + 1} attempts" if retries else ""
+    note = "; not retried, as the server may have executed it" if unsure else ""
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
-            f"{method} {path} timed out ({type(exc).__name__}){tries}", method=method, path=path
+            f"{method} {path} timed out ({type(exc).__name__}){tries}{note}",
+            method=method,
+            path=path,
         )
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return APIConnectionError(
-        f"{method} {path} could not be completed{tries}: {type(exc).__name__}: {exc}",
+        f"{method} {path} could not be completed{tries}: {detail}{note}",
         method=method,
         path=path,
     )
