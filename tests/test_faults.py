@@ -74,6 +74,14 @@ def _503() -> Reply:
 CASES: dict[str, Case] = {
     "503-then-success-on-get-is-retried": Case((_503(),), "get", 2, None),
     "503-persisting-on-get-raises": Case((_503(),) * 3, "get", 3, InternalServerError),
+    "408-on-get-is-retried": Case((error_reply(408, "request_timeout"),), "get", 2, None),
+    "504-on-get-is-retried": Case((error_reply(504, "gateway_timeout"),), "get", 2, None),
+    "503-with-retry-after-over-60s-raises-at-once": Case(
+        (error_reply(503, "service_unavailable", ("Retry-After", "120")),),
+        "get",
+        1,
+        InternalServerError,
+    ),
     "503-on-put-is-retried": Case((_503(),), "update", 2, None),
     "503-on-delete-is-retried": Case((_503(),), "delete", 2, None),
     "503-on-upsert-post-is-retried": Case((_503(),), "upsert", 2, None),
@@ -240,6 +248,8 @@ async def test_proxy_html_502_error_shows_an_excerpt_of_the_page(server: FaultSe
             await client.customers.get("alice")
     assert caught.value.status_code == 502
     assert "502 Bad Gateway" in str(caught.value)
+    assert caught.value.request_id is not None
+    assert caught.value.request_id in str(caught.value)
 
 
 async def test_wrong_shape_error_names_the_model(server: FaultServer) -> None:
