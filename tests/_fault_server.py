@@ -23,6 +23,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 import attrs
+import httpx
 
 from voucherify_async import AsyncClient
 
@@ -333,3 +334,10 @@ def make_client(server: FaultServer, sleeps: Sleeps | None = None, **options: An
     if sleeps is not None:
         client._retry = attrs.evolve(client._retry, sleep=sleeps)
     return client
+
+
+def client_on_pool(
+    server: FaultServer, pool: httpx.AsyncClient, timeout: httpx.Timeout
+) -> AsyncClient:
+    """A client for `server` that sends through the caller's `pool` (and leaves it open)."""
+    return AsyncClient(APP_ID, SECRET_KEY, base_url=server.url, http_client=pool, timeout=timeout)

@@ -10,10 +10,9 @@ import anyio
 import httpx
 import pytest
 from _fault_server import (
-    APP_ID,
-    SECRET_KEY,
     FaultServer,
     Hang,
+    client_on_pool,
     error_reply,
     make_client,
     running_server,
@@ -45,13 +44,7 @@ async def test_cancelled_request_frees_its_connection_for_the_next_call(
     server.script.append(Hang())
     limits = httpx.Limits(max_connections=1)
     async with httpx.AsyncClient(limits=limits) as pool:
-        client = AsyncClient(
-            APP_ID,
-            SECRET_KEY,
-            base_url=server.url,
-            http_client=pool,
-            timeout=httpx.Timeout(60.0, pool=2.0),
-        )
+        client = client_on_pool(server, pool, httpx.Timeout(60.0, pool=2.0))
         with anyio.move_on_after(0.2):
             await client.customers.get("alice")
         with anyio.fail_after(GUARD):

@@ -17,14 +17,13 @@ import anyio
 import httpx
 import pytest
 from _fault_server import (
-    APP_ID,
-    SECRET_KEY,
     Action,
     FaultServer,
     Hang,
     Reset,
     Seen,
     Truncate,
+    client_on_pool,
     error_reply,
     html_502,
     rate_limited,
@@ -137,13 +136,7 @@ async def test_soak(
 
     limits = httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE)
     async with httpx.AsyncClient(limits=limits) as pool:
-        client = AsyncClient(
-            APP_ID,
-            SECRET_KEY,
-            base_url=server.url,
-            http_client=pool,
-            timeout=httpx.Timeout(1.0, pool=60.0),
-        )
+        client = client_on_pool(server, pool, httpx.Timeout(1.0, pool=60.0))
 
         async def worker() -> None:
             async for index in receive:
