@@ -1,0 +1,5 @@
+"""`python -m voucherify_async.cli`: the same as the `voucherify-async` command."""
+
+from . import main
+
+main()
