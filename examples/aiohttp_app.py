@@ -1,0 +1,90 @@
+"""aiohttp: one `AsyncClient` for the app's lifetime, opened and closed in `cleanup_ctx`.
+
+Run it (keys from VOUCHERIFY_APP_ID / VOUCHERIFY_SECRET_KEY):
+
+    python -m aiohttp.web -P 8080 examples.aiohttp_app:init_app
+
+- `GET /customers.ndjson[?city=...]` streams every customer as one JSON object per line;
+- `POST /customers` creates (or updates, by `source_id`) a customer.
+
+`create_app(**client_kwargs)` builds the app with other client settings; the tests pass the
+embedded fake's (`FakeVoucherify().client_kwargs()`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from voucherify_async import APIStatusError, AsyncClient, Customer
+
+VOUCHERIFY = web.AppKey("voucherify", AsyncClient)
+
+
+def customer_json(customer: Customer) -> dict[str, Any]:
+    """The fields this app exposes (choose yours: a Customer holds much more)."""
+    return {
+        "id": customer.id,
+        "source_id": customer.source_id,
+        "name": customer.name,
+        "email": customer.email,
+        "created_at": customer.created_at.isoformat() if customer.created_at else None,
+    }
+
+
+async def export_customers(request: web.Request) -> web.StreamResponse:
+    """`GET /customers.ndjson`: every customer, written page by page as it arrives."""
+    client = request.app[VOUCHERIFY]
+    response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
+    await response.prepare(request)
+    async for customer in client.customers.iter_all(city=request.query.get("city")):
+        await response.write(json.dumps(customer_json(customer)).encode() + b"\n")
+    await response.write_eof()
+    return response
+
+
+async def create_customer(request: web.Request) -> web.Response:
+    """`POST /customers` with `{"source_id": ..., "name": ..., "email": ...}`."""
+    body = await request.json()
+    if not isinstance(body, dict) or not isinstance(body.get("source_id"), str):
+        raise web.HTTPBadRequest(text="source_id is required")
+    customer = await request.app[VOUCHERIFY].customers.create(
+        source_id=body["source_id"], name=body.get("name"), email=body.get("email")
+    )
+    return web.json_response(customer_json(customer), status=201)
+
+
+@web.middleware
+async def voucherify_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Answer the API's refusals with their status, message and request id."""
+    try:
+        return await handler(request)
+    except APIStatusError as exc:
+        status = exc.status_code if exc.status_code in (400, 404, 409) else 502
+        body = {"error": exc.message, "key": exc.key, "request_id": exc.request_id}
+        return web.json_response(body, status=status)
+
+
+def create_app(**client_kwargs: Any) -> web.Application:
+    """Build the app; `client_kwargs` go to `AsyncClient` (default: from the environment)."""
+
+    async def voucherify_client(app: web.Application) -> AsyncIterator[None]:
+        async with AsyncClient(**client_kwargs) as client:
+            app[VOUCHERIFY] = client
+            yield
+
+    app = web.Application(middlewares=[voucherify_errors])
+    app.cleanup_ctx.append(voucherify_client)
+    app.router.add_get("/customers.ndjson", export_customers)
+    app.router.add_post("/customers", create_customer)
+    return app
+
+
+def init_app(argv: list[str] | None = None) -> web.Application:
+    """The entry point of `python -m aiohttp.web`."""
+    return create_app()

@@ -1,0 +1,93 @@
+"""FastAPI: one `AsyncClient` for the app's lifetime, handed to the routes by a dependency.
+
+Run it (keys from VOUCHERIFY_APP_ID / VOUCHERIFY_SECRET_KEY):
+
+    uvicorn examples.fastapi_app:app
+
+- `GET /customers.ndjson[?city=...]` streams every customer as one JSON object per line,
+  page by page, so the response's memory stays flat however many customers there are;
+- `POST /customers` creates (or updates, by `source_id`) a customer.
+
+`create_app(**client_kwargs)` builds the app with other client settings; the tests pass the
+embedded fake's (`FakeVoucherify().client_kwargs()`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel
+
+from voucherify_async import APIStatusError, AsyncClient, Customer
+
+
+class NewCustomer(BaseModel):
+    """The body of `POST /customers`."""
+
+    source_id: str
+    name: str | None = None
+    email: str | None = None
+
+
+def customer_json(customer: Customer) -> dict[str, Any]:
+    """The fields this app exposes (choose yours: a Customer holds much more)."""
+    return {
+        "id": customer.id,
+        "source_id": customer.source_id,
+        "name": customer.name,
+        "email": customer.email,
+        "created_at": customer.created_at.isoformat() if customer.created_at else None,
+    }
+
+
+def voucherify(request: Request) -> AsyncClient:
+    """The dependency: the app's one client (one connection pool for every request)."""
+    client: AsyncClient = request.app.state.voucherify
+    return client
+
+
+Voucherify = Annotated[AsyncClient, Depends(voucherify)]
+
+
+def create_app(**client_kwargs: Any) -> FastAPI:
+    """Build the app; `client_kwargs` go to `AsyncClient` (default: from the environment)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Created inside the running loop, closed when the server stops.
+        async with AsyncClient(**client_kwargs) as client:
+            app.state.voucherify = client
+            yield
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.exception_handler(APIStatusError)
+    async def voucherify_error(request: Request, exc: APIStatusError) -> JSONResponse:
+        status = exc.status_code if exc.status_code in (400, 404, 409) else 502
+        body = {"error": exc.message, "key": exc.key, "request_id": exc.request_id}
+        return JSONResponse(body, status_code=status)
+
+    @app.get("/customers.ndjson")
+    async def export_customers(client: Voucherify, city: str | None = None) -> StreamingResponse:
+        async def lines() -> AsyncIterator[str]:
+            async for customer in client.customers.iter_all(city=city):
+                yield json.dumps(customer_json(customer)) + "\n"
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    @app.post("/customers", status_code=201)
+    async def create_customer(body: NewCustomer, client: Voucherify) -> dict[str, Any]:
+        customer = await client.customers.create(
+            source_id=body.source_id, name=body.name, email=body.email
+        )
+        return customer_json(customer)
+
+    return app
+
+
+app = create_app()

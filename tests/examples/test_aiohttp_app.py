@@ -1,0 +1,79 @@
+"""examples/aiohttp_app.py, run for real on aiohttp's test server, the SDK on the embedded fake."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from conftest import load_example
+
+from voucherify_async.testing import FakeVoucherify
+
+example = load_example("aiohttp_app")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # aiohttp runs on asyncio only
+
+
+async def test_the_ndjson_route_streams_every_customer_once(
+    voucherify_fake: FakeVoucherify,
+) -> None:
+    voucherify_fake.seed_customers(250)
+    app = example.create_app(**voucherify_fake.client_kwargs())
+    async with TestClient(TestServer(app)) as http:
+        response = await http.get("/customers.ndjson")
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "application/x-ndjson"
+        text = await response.text()
+    rows = [json.loads(line) for line in text.splitlines()]
+    assert len({row["id"] for row in rows}) == len(rows) == 250
+
+
+async def test_the_ndjson_route_passes_the_city_filter(voucherify_fake: FakeVoucherify) -> None:
+    voucherify_fake.seed_customers(30)
+    app = example.create_app(**voucherify_fake.client_kwargs())
+    async with TestClient(TestServer(app)) as http:
+        response = await http.get("/customers.ndjson", params={"city": "Warsaw"})
+        rows = [json.loads(line) for line in (await response.text()).splitlines()]
+    assert len(rows) == 10
+    assert {voucherify_fake.get_customer(row["id"])["address"]["city"] for row in rows} == {
+        "Warsaw"
+    }
+
+
+async def test_the_create_route_creates_the_customer(voucherify_fake: FakeVoucherify) -> None:
+    app = example.create_app(**voucherify_fake.client_kwargs())
+    async with TestClient(TestServer(app)) as http:
+        response = await http.post("/customers", json={"source_id": "bob", "email": "b@x.io"})
+        assert response.status == 201
+        body = await response.json()
+    stored = voucherify_fake.get_customer("bob")
+    assert stored is not None
+    assert (body["id"], stored["email"]) == (stored["id"], "b@x.io")
+
+
+async def test_the_client_lives_in_cleanup_ctx_and_is_closed_on_shutdown(
+    voucherify_fake: FakeVoucherify,
+) -> None:
+    app = example.create_app(**voucherify_fake.client_kwargs())
+    async with TestClient(TestServer(app)) as http:
+        client = app[example.VOUCHERIFY]
+        await http.post("/customers", json={"source_id": "a"})
+        await http.post("/customers", json={"source_id": "b"})
+        assert app[example.VOUCHERIFY] is client
+        assert not client.is_closed
+    assert client.is_closed
+
+
+async def test_an_api_refusal_is_answered_with_its_status_and_request_id(
+    voucherify_fake: FakeVoucherify,
+) -> None:
+    voucherify_fake.inject_fault(409, path="/v1/customers", method="POST")
+    app = example.create_app(**voucherify_fake.client_kwargs())
+    async with TestClient(TestServer(app)) as http:
+        response = await http.post("/customers", json={"source_id": "x"})
+        assert response.status == 409
+        assert (await response.json())["request_id"].startswith("v-")
