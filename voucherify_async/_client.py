@@ -57,6 +57,13 @@ _USER_AGENT = (
     f"voucherify-async/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
 )
 
+# Sent with every request; Accept-Encoding is what httpx's client would add (and decodes).
+_TRANSPORT_HEADERS = {
+    "User-Agent": _USER_AGENT,
+    "Accept": "application/json",
+    "Accept-Encoding": "gzip, deflate",
+}
+
 
 def _setting(value: str | None, env: str) -> str | None:
     if value is not None:
@@ -140,6 +147,7 @@ class AsyncClient:
             limiter=anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
         )
         self._owns_http = http_client is None
+        self._owns_pool = http_client is None  # unlike _owns_http, kept by with_options copies
         if http_client is None and transport is None:
             transport = make_transport(http_backend)
         self._http = http_client or httpx.AsyncClient(
@@ -259,8 +267,7 @@ class AsyncClient:
         app_id = _require(self._app_id, "app_id", "VOUCHERIFY_APP_ID", "a server-side")
         secret = _require(self._secret_key, "secret_key", "VOUCHERIFY_SECRET_KEY", "a server-side")
         return {
-            "User-Agent": _USER_AGENT,
-            "Accept": "application/json",
+            **_TRANSPORT_HEADERS,
             "X-App-Id": app_id,
             "X-App-Token": secret,
         }
@@ -276,8 +283,7 @@ class AsyncClient:
             "a client-side",
         )
         headers = {
-            "User-Agent": _USER_AGENT,
-            "Accept": "application/json",
+            **_TRANSPORT_HEADERS,
             "X-Client-Application-Id": app_id,
             "X-Client-Token": secret,
         }
@@ -321,15 +327,7 @@ class AsyncClient:
         while True:
             if retries:
                 _rewind(files, starts)
-            request = self._http.build_request(
-                method,
-                self._base_url + path,
-                params=tuple(params) if params else None,
-                content=content,
-                files=files,
-                headers=headers,
-                timeout=self._timeout,
-            )
+            request = self._new_request(method, path, params, content, files, headers)
             try:
                 response = await self._attempt(request, path, retries)
             except httpx.TransportError as exc:
@@ -358,6 +356,42 @@ class AsyncClient:
                     raise error
             retries += 1
             await self._pause(method, path, retries, decision)
+
+    def _new_request(
+        self,
+        method: str,
+        path: str,
+        params: QueryParams | None,
+        content: bytes | None,
+        files: Mapping[str, Any] | None,
+        headers: dict[str, str],
+    ) -> httpx.Request:
+        """The request of one attempt.
+
+        A caller's `http_client=` builds it, so its default headers, cookies and params apply.
+        Our own pool has none of those: the request is built directly, skipping httpx's merging
+        (about a quarter of httpx's CPU per request).
+        """
+        query = tuple(params) if params else None
+        if not self._owns_pool:
+            return self._http.build_request(
+                method,
+                self._base_url + path,
+                params=query,
+                content=content,
+                files=files,
+                headers=headers,
+                timeout=self._timeout,
+            )
+        return httpx.Request(
+            method,
+            self._base_url + path,
+            params=query,
+            content=content,
+            files=files,
+            headers=headers,
+            extensions={"timeout": self._timeout.as_dict()},
+        )
 
     async def _attempt(self, request: httpx.Request, path: str, retries: int) -> httpx.Response:
         """One exchange under the concurrency cap, logged at DEBUG; records rate-limit headers."""
