@@ -11,7 +11,8 @@ Rules the pages follow:
   must exit 0.
 - `test_*` functions a page defines are then called, as pytest would, with a fresh
   `FakeVoucherify` for a `voucherify_fake` parameter.
-- A block that only includes a file (`--8<-- "examples/..."`) is run by that example's tests.
+- A block that includes a file (`--8<-- "examples/..."`) runs that file's code in the page's
+  namespace (defining what later blocks use); the example's own tests run it for real.
 - ```bash (install and setup commands), ```text, ```toml, ```json, ```yaml and ```ini are shown,
   not run. Any other language fails this test, so nothing slips through unexecuted.
 """
@@ -160,8 +161,9 @@ def test_the_code_of_the_page_runs_on_the_fake(
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, Any] = {"__name__": f"docs_{page.stem}"}
     for block in blocks(page):
-        if INCLUDE.search(block.code):
-            continue
+        included = INCLUDE.findall(block.code)
+        if included:
+            block = attrs.evolve(block, code="\n".join((ROOT / p).read_text() for p in included))
         if block.language in ("python", "py"):
             run_python(block, namespace, backend)
         elif block.language == "console" and backend == "asyncio":  # the CLI picks its own loop
