@@ -7,6 +7,7 @@ Absolute numbers drift 20-50 % between runs on a shared machine, so each scenari
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,32 @@ async def ab(comparison: Comparison, ours: Round, ref: Round, rounds: int) -> Co
             gc.collect()
             side.append(await run())
     return comparison
+
+
+class PeakRss:
+    """Peak resident memory growth over a baseline, sampled where the caller calls `sample()`.
+
+    Sampling `/proc/self/statm` once per page costs a few microseconds, the same on both sides.
+    """
+
+    _PAGE = os.sysconf("SC_PAGE_SIZE")
+
+    def __init__(self) -> None:
+        self.baseline = self.peak = self.now()
+
+    def now(self) -> int:
+        """Resident bytes of this process."""
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * self._PAGE
+
+    def sample(self) -> None:
+        """Record the current resident size if it is a new peak."""
+        self.peak = max(self.peak, self.now())
+
+    @property
+    def growth(self) -> int:
+        """Bytes the peak rose above the baseline."""
+        return self.peak - self.baseline
 
 
 def table(comparisons: list[Comparison]) -> str:
