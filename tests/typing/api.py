@@ -7,6 +7,7 @@ up here as a type error.
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from voucherify_async import (
     AsyncAction,
     AsyncActionRef,
     AsyncClient,
+    BulkChunk,
+    BulkChunkFailure,
+    BulkUpdateError,
     Customer,
     CustomerActivity,
     CustomerRedeemable,
@@ -95,6 +99,30 @@ async def bulk(client: AsyncClient) -> None:
     finished: bool = done.finished
     print(from_path, from_str, from_bytes, from_file, meta)
     print(action, by_id, status, finished)
+
+
+async def bulk_update(client: AsyncClient) -> None:
+    def records() -> Iterator[CustomerUpdate]:
+        yield CustomerUpdate(source_id="s1")
+
+    async def async_records() -> AsyncIterator[dict[str, object]]:
+        yield {"source_id": "s2"}
+
+    refs: list[AsyncActionRef] = await client.customers.bulk_update(records())
+    actions: list[AsyncAction] = await client.customers.bulk_update(
+        async_records(), batch_size=50, max_concurrency=2, wait=True
+    )
+    try:
+        await client.customers.bulk_update([{"source_id": "s3"}])
+    except BulkUpdateError as error:
+        start: int = error.start
+        stop: int = error.stop
+        accepted: list[BulkChunk] = error.succeeded
+        failed: list[BulkChunkFailure] = error.failures
+        first_ref: AsyncActionRef = error.refs[0]
+        cause: Exception = failed[0].error
+        print(start, stop, accepted, first_ref, cause)
+    print(refs, actions)
 
 
 async def lifecycle() -> None:
