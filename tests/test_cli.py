@@ -29,8 +29,14 @@ def clean_env(**extra: str) -> dict[str, str]:
 def cli(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
+    return run([str(SCRIPT), *args], env=env, cwd=cwd)
+
+
+def run(
+    argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(SCRIPT), *args],
+        argv,
         env=env if env is not None else clean_env(),
         cwd=cwd,
         capture_output=True,
@@ -236,14 +242,7 @@ def test_fake_seed_without_fake_is_a_usage_error() -> None:
 
 def test_without_the_cli_extra_the_command_says_how_to_install_it() -> None:
     code = "import sys; sys.modules['tqdm'] = None; from voucherify_async.cli import main; main()"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run([sys.executable, "-c", code])
     assert done.returncode == 1
     assert "pip install 'voucherify-async[cli]'" in done.stderr
     assert "Traceback" not in done.stderr
