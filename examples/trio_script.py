@@ -41,7 +41,7 @@ async def main(source_ids: list[str]) -> None:
             cities[
                 customer.address.city if customer.address and customer.address.city else "-"
             ] += 1
-        for city, count in cities.most_common():
+        for city, count in sorted(cities.items(), key=lambda pair: (-pair[1], pair[0])):
             print(f"{city}: {count}")
 
 

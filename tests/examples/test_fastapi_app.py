@@ -47,7 +47,7 @@ async def test_the_ndjson_route_passes_the_city_filter_to_the_api(
     assert len(rows) == 10
     lists = [r for r in voucherify_fake.requests if r.path == "/v1/customers"]
     assert lists
-    assert all("city=Berlin" in request.query for request in lists)
+    assert all(request.query["city"] == ["Berlin"] for request in lists)
 
 
 async def test_the_create_route_creates_the_customer(voucherify_fake: FakeVoucherify) -> None:

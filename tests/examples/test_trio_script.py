@@ -35,7 +35,7 @@ def test_the_script_looks_customers_up_and_counts_them_by_city(
     assert done.stdout.splitlines() == [
         "seed-00004: Seed Customer 4",
         "nobody: not found",
-        "Warsaw: 10",
         "Berlin: 10",
         "New York: 10",
+        "Warsaw: 10",
     ]
