@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "venv"
@@ -9,6 +13,8 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "lint", "typecheck"]
 
 PYTHON = "3.11"
+PRISM_VERSION = "5.14.2"
+PRISM_DIR = Path(".prism")  # the npm prefix; git-ignored
 
 
 @nox.session(python=PYTHON)
@@ -42,6 +48,40 @@ def soak(session: nox.Session) -> None:
     """
     session.install("-e", ".[test]")
     session.run("pytest", "-m", "soak", "tests/test_soak.py", *session.posargs)
+
+
+def _prism_version() -> str | None:
+    package = PRISM_DIR / "node_modules" / "@stoplight" / "prism-cli" / "package.json"
+    if not (PRISM_DIR / "node_modules" / ".bin" / "prism").exists() or not package.exists():
+        return None
+    return str(json.loads(package.read_text(encoding="utf-8"))["version"])
+
+
+@nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """Every customers method against the Stoplight Prism mock server of the spec subset.
+
+    Needs node and npm (skipped without them). Installs `@stoplight/prism-cli` (PRISM_VERSION)
+    into `.prism/` unless that version is there; `tests/prism/prism_server.py` starts it on a
+    free 127.0.0.1 port, runs `pytest -m prism tests/prism` and stops it whatever happens.
+    """
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if missing:
+        session.skip(
+            f"{' and '.join(missing)} not found on PATH: the Prism mock server needs Node.js "
+            "(e.g. `apt-get install nodejs npm`), so the conformance suite did NOT run"
+        )
+    session.install("-e", ".[test]")
+    if _prism_version() != PRISM_VERSION:
+        session.run(
+            *("npm", "install", "--prefix", str(PRISM_DIR), "--no-audit", "--no-fund"),
+            f"@stoplight/prism-cli@{PRISM_VERSION}",
+            external=True,
+        )
+    session.run(
+        *("python", "tests/prism/prism_server.py", "--"),
+        *("pytest", "-m", "prism", "tests/prism", *session.posargs),
+    )
 
 
 @nox.session(python=PYTHON)
