@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final, Literal, overload
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeVar, overload
 
 from ._convert import converter, unstructure_request
+from ._cursors import (
+    Cursor,
+    LastItemCursor,
+    NextIdCursor,
+    Query,
+    customers_cursor,
+)
 from ._models import (
     ActivitiesPage,
     ActivityPage,
@@ -20,21 +27,35 @@ from ._models import (
     AsyncAction,
     AsyncActionRef,
     Customer,
+    CustomerActivity,
+    CustomerRedeemable,
     CustomersPage,
     CustomerUpdate,
     PermanentDeletion,
     RedeemablesPage,
     SegmentsList,
 )
+from ._pagination import AsyncPager
 from ._params import (
     NOT_GIVEN,
     NotGiven,
-    check_choice,
     check_int_range,
-    deep_object_query,
     encode_date,
     encode_datetime,
     path_segment,
+)
+from ._queries import (
+    ACTIVITIES_ORDERS,
+    ACTIVITY_ORDERS,
+    CUSTOMER_ORDERS,
+    MAX_LIMIT,
+    REDEEMABLE_ORDERS,
+    DateTimeArg,
+    QueryBuilder,
+    activities_filters,
+    activity_filters,
+    customer_filters,
+    redeemable_filters,
 )
 
 if TYPE_CHECKING:
@@ -49,80 +70,19 @@ __all__ = [
     "Customers",
 ]
 
-CUSTOMER_ORDERS: Final = (
-    "created_at",
-    "-created_at",
-    "updated_at",
-    "-updated_at",
-    "source_id",
-    "-source_id",
-)
-ACTIVITY_ORDERS: Final = ("created_at", "-created_at")
-ACTIVITIES_ORDERS: Final = (
-    "created_at",
-    "-created_at",
-    "updated_at",
-    "-updated_at",
-    "type",
-    "-type",
-    "code",
-    "-code",
-    "campaign",
-    "-campaign",
-    "category",
-    "-category",
-)
-REDEEMABLE_ORDERS: Final = ("id", "-id")
 MAX_BULK_RECORDS: Final = 100
-MAX_LIMIT: Final = 100
-MAX_PAGE: Final = 99
-
-DateTimeArg = datetime | str
 DateArg = date | str
 AddressArg = Address | Mapping[str, Any]
 CsvSource = str | os.PathLike[str] | bytes | IO[bytes]
-Query = list[tuple[str, str]]
 BulkRecords = (
     Iterable[CustomerUpdate | Mapping[str, Any]] | AsyncIterable[CustomerUpdate | Mapping[str, Any]]
 )
+P = TypeVar("P")
+T = TypeVar("T")
 _Refs = list[AsyncActionRef]  # `list` is shadowed by Customers.list inside the class
 _Actions = list[AsyncAction]
 
 BASE: Final = "/v1/customers"
-
-
-class _Query:
-    """Builds a query string from optional arguments, checking each one as it goes."""
-
-    def __init__(self) -> None:
-        self.pairs: Query = []
-
-    def text(self, name: str, value: str | None, wire: str | None = None) -> _Query:
-        if value is not None:
-            if not isinstance(value, str):
-                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-            self.pairs.append((wire or name, value))
-        return self
-
-    def limit(self, value: int | None) -> _Query:
-        if value is not None:
-            self.pairs.append(("limit", str(check_int_range(value, "limit", 1, MAX_LIMIT))))
-        return self
-
-    def page(self, value: int | None) -> _Query:
-        if value is not None:
-            self.pairs.append(("page", str(check_int_range(value, "page", 1, MAX_PAGE))))
-        return self
-
-    def order(self, value: str | None, allowed: tuple[str, ...]) -> _Query:
-        if value is not None:
-            self.pairs.append(("order", check_choice(value, "order", allowed)))
-        return self
-
-    def datetime(self, name: str, value: DateTimeArg | None, wire: str | None = None) -> _Query:
-        if value is not None:
-            self.pairs.append((wire or name, encode_datetime(value, name)))
-        return self
 
 
 def _customer_body(**fields: Any) -> dict[str, Any]:
@@ -320,8 +280,8 @@ class Customers:
         Raises:
             ValueError: for an out-of-range limit/page, an unknown order or a naive datetime.
         """
-        query = _customer_filters(
-            _Query().limit(limit).page(page),
+        query = customer_filters(
+            QueryBuilder().limit(limit).page(page),
             email=email,
             city=city,
             name=name,
@@ -366,8 +326,8 @@ class Customers:
             NotFoundError: no customer has that id or source_id.
         """
         path = f"{BASE}/{path_segment(customer_id)}/activity"
-        query = _activity_filters(
-            _Query(),
+        query = activity_filters(
+            QueryBuilder(),
             limit=limit,
             order=order,
             starting_after_id=starting_after_id,
@@ -411,17 +371,17 @@ class Customers:
             end_date: only events before this time.
         """
         path = f"{BASE}/{path_segment(customer_id)}/activities"
-        query = (
-            _Query()
-            .limit(limit)
-            .order(order, ACTIVITIES_ORDERS)
-            .datetime("starting_after", starting_after)
-            .text("starting_after_id", starting_after_id)
-            .text("campaign_type", campaign_type)
-            .text("campaign_id", campaign_id)
-            .text("product_id", product_id)
-            .datetime("start_date", start_date)
-            .datetime("end_date", end_date)
+        query = activities_filters(
+            QueryBuilder(),
+            limit=limit,
+            order=order,
+            starting_after=starting_after,
+            starting_after_id=starting_after_id,
+            campaign_type=campaign_type,
+            campaign_id=campaign_id,
+            product_id=product_id,
+            start_date=start_date,
+            end_date=end_date,
         )
         return await self._client._request("GET", path, ActivitiesPage, params=query.pairs)
 
@@ -450,10 +410,199 @@ class Customers:
             NotFoundError: no customer has that id or source_id.
         """
         path = f"{BASE}/{path_segment(customer_id)}/redeemables"
-        query = _redeemable_filters(
-            _Query(), limit=limit, order=order, starting_after_id=starting_after_id, filters=filters
+        query = redeemable_filters(
+            QueryBuilder(),
+            limit=limit,
+            order=order,
+            starting_after_id=starting_after_id,
+            filters=filters,
         )
         return await self._client._request("GET", path, RedeemablesPage, params=query.pairs)
+
+    def iter_all(
+        self,
+        *,
+        limit: int = MAX_LIMIT,
+        email: str | None = None,
+        city: str | None = None,
+        name: str | None = None,
+        segment_id: str | None = None,
+        created_at_before: DateTimeArg | None = None,
+        created_at_after: DateTimeArg | None = None,
+        updated_at_before: DateTimeArg | None = None,
+        updated_at_after: DateTimeArg | None = None,
+        order: str | None = None,
+        starting_after: DateTimeArg | None = None,
+        max_items: int | None = None,
+    ) -> AsyncPager[Customer]:
+        """Iterate every customer matching the filters, page after page (`GET /v1/customers`).
+
+        Date orders (the default newest-first, `created_at`, `updated_at`, `-created_at`,
+        `-updated_at`) follow the `starting_after` cursor, tie-safe: each customer is yielded
+        once even when thousands share one millisecond. `source_id` orders walk `page`, which
+        the API caps at 99 pages.
+
+        Args:
+            limit: page size of every request, 1..100.
+            email: as in `list`; so are the other filters, sent on every page request.
+            city: only customers in this city.
+            name: only customers with this name.
+            segment_id: only customers in this segment.
+            created_at_before: sent as `created_at[before]`.
+            created_at_after: sent as `created_at[after]`.
+            updated_at_before: sent as `updated_at[before]`.
+            updated_at_after: sent as `updated_at[after]`.
+            order: one of `CUSTOMER_ORDERS`; default newest first.
+            starting_after: where to start: a `created_at` (`updated_at` for those orders).
+            max_items: stop after this many customers; no request is sent past them.
+
+        Returns:
+            An `AsyncPager`: `async for customer in ...`, or `async with ... as pager` to fetch
+            the next page while the current one is processed. Nothing is sent before iterating.
+
+        Raises:
+            ValueError: for a bad argument, at the call (nothing is sent).
+            VoucherifyError: while iterating, when a `source_id` walk reaches the page cap with
+                more customers left, or more than 9,900 customers share one millisecond.
+        """
+        query = customer_filters(
+            QueryBuilder(),
+            email=email,
+            city=city,
+            name=name,
+            segment_id=segment_id,
+            created_at_before=created_at_before,
+            created_at_after=created_at_after,
+            updated_at_before=updated_at_before,
+            updated_at_after=updated_at_after,
+            order=order,
+        )
+        first = (
+            None if starting_after is None else encode_datetime(starting_after, "starting_after")
+        )
+        cursor = customers_cursor(
+            query.pairs, order=order, starting_after=first[0][1] if first else None
+        )
+        return self._pager(BASE, CustomersPage, cursor, limit, max_items)
+
+    def iter_activity(
+        self,
+        customer_id: str,
+        *,
+        limit: int = MAX_LIMIT,
+        order: str | None = None,
+        starting_after_id: str | None = None,
+        start_date: DateTimeArg | None = None,
+        end_date: DateTimeArg | None = None,
+        campaign_id: str | None = None,
+        campaign_type: str | None = None,
+        category: str | None = None,
+        type: str | None = None,
+        max_items: int | None = None,
+    ) -> AsyncPager[CustomerActivity]:
+        """Iterate a customer's events, following `more_starting_after` while `has_more`.
+
+        `GET /v1/customers/{customerId}/activity`, repeated. The arguments are `list_activity`'s
+        (sent on every page request), plus `max_items`; `starting_after_id` is where to start.
+        """
+        path = f"{BASE}/{path_segment(customer_id)}/activity"
+        query = activity_filters(
+            QueryBuilder(),
+            limit=None,
+            order=order,
+            starting_after_id=None,
+            start_date=start_date,
+            end_date=end_date,
+            campaign_id=campaign_id,
+            campaign_type=campaign_type,
+            category=category,
+            type=type,
+        )
+        cursor: NextIdCursor[CustomerActivity] = NextIdCursor(
+            query.pairs, _optional_text(starting_after_id, "starting_after_id")
+        )
+        return self._pager(path, ActivityPage, cursor, limit, max_items)
+
+    def iter_activities(
+        self,
+        customer_id: str,
+        *,
+        limit: int = MAX_LIMIT,
+        order: str | None = None,
+        starting_after: DateTimeArg | None = None,
+        starting_after_id: str | None = None,
+        campaign_type: str | None = None,
+        campaign_id: str | None = None,
+        product_id: str | None = None,
+        start_date: DateTimeArg | None = None,
+        end_date: DateTimeArg | None = None,
+        max_items: int | None = None,
+    ) -> AsyncPager[CustomerActivity]:
+        """Iterate a customer's events on the older endpoint, by the last item's cursor.
+
+        `GET /v1/customers/{customerId}/activities`, repeated until a short page. The arguments
+        are `list_activities`' (sent on every page request), plus `max_items`; `starting_after`
+        and `starting_after_id` are where to start. Prefer `iter_activity`.
+        """
+        path = f"{BASE}/{path_segment(customer_id)}/activities"
+        first = QueryBuilder().datetime("starting_after", starting_after)
+        query = activities_filters(
+            QueryBuilder(),
+            limit=None,
+            order=order,
+            starting_after=None,
+            starting_after_id=None,
+            campaign_type=campaign_type,
+            campaign_id=campaign_id,
+            product_id=product_id,
+            start_date=start_date,
+            end_date=end_date,
+        )
+        first.text("starting_after_id", starting_after_id)
+        cursor = LastItemCursor(query.pairs, first.pairs)
+        return self._pager(path, ActivitiesPage, cursor, limit, max_items)
+
+    def iter_redeemables(
+        self,
+        customer_id: str,
+        *,
+        limit: int = MAX_LIMIT,
+        order: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        starting_after_id: str | None = None,
+        max_items: int | None = None,
+    ) -> AsyncPager[CustomerRedeemable]:
+        """Iterate the redeemables a customer holds, following `more_starting_after`.
+
+        `GET /v1/customers/{customerId}/redeemables`, repeated while `has_more`. The arguments
+        are `list_redeemables`' (sent on every page request), plus `max_items`.
+        """
+        path = f"{BASE}/{path_segment(customer_id)}/redeemables"
+        query = redeemable_filters(
+            QueryBuilder(), limit=None, order=order, starting_after_id=None, filters=filters
+        )
+        cursor: NextIdCursor[CustomerRedeemable] = NextIdCursor(
+            query.pairs, _optional_text(starting_after_id, "starting_after_id")
+        )
+        return self._pager(path, RedeemablesPage, cursor, limit, max_items)
+
+    def _pager(
+        self,
+        path: str,
+        page_type: type[P],
+        cursor: Cursor[P, T],
+        limit: int,
+        max_items: int | None,
+    ) -> AsyncPager[T]:
+        check_int_range(limit, "limit", 1, MAX_LIMIT)
+        if max_items is not None:
+            check_int_range(max_items, "max_items", 0, _NO_CAP)
+        request = self._client._request
+
+        async def fetch(query: Query) -> P:
+            return await request("GET", path, page_type, params=query)
+
+        return AsyncPager(fetch, cursor, limit=limit, max_items=max_items)
 
     async def list_segments(self, customer_id: str) -> SegmentsList:
         """List the segments a customer belongs to. `GET /v1/customers/{customerId}/segments`.
@@ -625,6 +774,15 @@ class Customers:
         await self._client._send("PUT", path, json_body=_consents(consents), auth="client")
 
 
+_NO_CAP: Final = 2**63
+
+
+def _optional_text(value: object, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    return value
+
+
 def _consents(consents: object) -> dict[str, bool]:
     if not isinstance(consents, Mapping):
         raise TypeError(f"consents must be a mapping, got {type(consents).__name__}")
@@ -636,70 +794,3 @@ def _consents(consents: object) -> dict[str, bool]:
         if not isinstance(value, bool):
             raise TypeError(f"consents[{key!r}] must be a bool, got {type(value).__name__}")
     return dict(consents)
-
-
-def _customer_filters(
-    query: _Query,
-    *,
-    email: str | None,
-    city: str | None,
-    name: str | None,
-    segment_id: str | None,
-    created_at_before: DateTimeArg | None,
-    created_at_after: DateTimeArg | None,
-    updated_at_before: DateTimeArg | None,
-    updated_at_after: DateTimeArg | None,
-    order: str | None,
-) -> _Query:
-    """The filters and order of list customers, shared with the pager."""
-    return (
-        query.text("email", email)
-        .text("city", city)
-        .text("name", name)
-        .text("segment_id", segment_id)
-        .datetime("created_at_before", created_at_before, "created_at[before]")
-        .datetime("created_at_after", created_at_after, "created_at[after]")
-        .datetime("updated_at_before", updated_at_before, "updated_at[before]")
-        .datetime("updated_at_after", updated_at_after, "updated_at[after]")
-        .order(order, CUSTOMER_ORDERS)
-    )
-
-
-def _activity_filters(
-    query: _Query,
-    *,
-    limit: int | None,
-    order: str | None,
-    starting_after_id: str | None,
-    start_date: DateTimeArg | None,
-    end_date: DateTimeArg | None,
-    campaign_id: str | None,
-    campaign_type: str | None,
-    category: str | None,
-    type: str | None,
-) -> _Query:
-    return (
-        query.limit(limit)
-        .order(order, ACTIVITY_ORDERS)
-        .text("starting_after_id", starting_after_id)
-        .datetime("start_date", start_date)
-        .datetime("end_date", end_date)
-        .text("campaign_id", campaign_id)
-        .text("campaign_type", campaign_type)
-        .text("category", category)
-        .text("type", type)
-    )
-
-
-def _redeemable_filters(
-    query: _Query,
-    *,
-    limit: int | None,
-    order: str | None,
-    starting_after_id: str | None,
-    filters: Mapping[str, Any] | None,
-) -> _Query:
-    query.limit(limit).order(order, REDEEMABLE_ORDERS).text("starting_after_id", starting_after_id)
-    if filters is not None:
-        query.pairs.extend(deep_object_query(filters, "filters"))
-    return query

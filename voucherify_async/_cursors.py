@@ -1,0 +1,462 @@
+"""How each list endpoint pages: the cursors `AsyncPager` drives.
+
+A `Cursor` turns the page the API answered into the items to yield and the next request (its
+query pairs without `limit`, which the pager adds). Returning `None` ends the walk; returning a
+`VoucherifyError` ends it with that error, raised after the page's items have been yielded.
+
+`TimeCursor` (list customers in a date order: the default newest-first, `created_at`,
+`updated_at`, `-created_at`, `-updated_at`) is the one with an algorithm worth writing down.
+`created_at` has millisecond precision, and a bulk import gives hundreds of customers the same
+millisecond, more than fit on one page. The spec does not say whether `starting_after` or the
+`created_at[before]`/`[after]` filters include their bound, so the walk works either way:
+
+1. **Boundary.** After each page the cursor remembers the boundary: the millisecond T of the
+   last customer yielded, and the ids yielded at T. Everything earlier in the walk than T has
+   been yielded (the server's order is trusted), so a returned customer earlier than T, or at T
+   with a remembered id, is a repeat and is dropped.
+2. **Re-read the boundary.** The next request asks for T itself again: `starting_after` one
+   millisecond before T in the walk's direction (T+1 ms newest-first, T-1 ms oldest-first),
+   which returns T's customers whether the bound is exclusive or inclusive. Customers at T not
+   seen yet are therefore never lost; those seen are dropped by step 1.
+3. **Ties wider than a page.** If a full page brings nothing past T, the cursor would repeat
+   its request forever. It walks the millisecond T alone instead: the order's date filters are
+   narrowed to the window (T-1 ms, T+1 ms), intersected with the caller's own bounds (narrowed,
+   never widened or dropped), and read with `page` = 1, 2, ... at the full `limit`, keeping only
+   customers exactly at T. A short page ends the window; after page 99 (the API's cap, so up to
+   9,900 customers in one millisecond) with more to come, the walk raises `VoucherifyError`.
+4. **Past the tie.** Once T is complete, the walk resumes strictly past it: `starting_after` = T.
+5. **Learning the bounds.** A bound is known to be inclusive as soon as a customer exactly at a
+   bound the cursor sent comes back. From then on the cursor sends tighter bounds (T instead of
+   T+1 ms in step 2, T-1 ms in step 4, the window [T, T] in step 3). Without that, an inclusive
+   `starting_after` would hand T's customers back in step 4 forever.
+
+Every request carries every filter the caller gave; a customer updated during an `updated_at`
+walk moves to its new place in the order and can be met again there, with its new data.
+
+`PageNumberCursor` walks `page` for orders without a date cursor (`source_id`), dropping ids it
+has yielded (it holds at most 99 pages of them), and raises at the page cap. `NextIdCursor`
+follows `more_starting_after` (activity, redeemables); `LastItemCursor` takes the old
+`/activities` cursor from the last item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Generic, Protocol, TypeVar
+
+from ._convert import format_datetime
+from ._errors import VoucherifyError
+from ._models import ActivitiesPage, Customer, CustomerActivity, CustomersPage
+
+__all__ = [
+    "Cursor",
+    "LastItemCursor",
+    "NextIdCursor",
+    "PageNumberCursor",
+    "Query",
+    "TimeCursor",
+    "customers_cursor",
+]
+
+Query = list[tuple[str, str]]
+Next = Query | VoucherifyError | None
+
+P_contra = TypeVar("P_contra", contravariant=True)
+T = TypeVar("T")
+
+MAX_PAGE = 99
+_MS = timedelta(milliseconds=1)
+
+
+class Cursor(Protocol[P_contra, T]):
+    """How one list endpoint pages."""
+
+    def start(self) -> Next:
+        """The first request (every filter the caller gave, and the caller's own cursor)."""
+        ...
+
+    def page_size(self, limit: int, remaining: int | None) -> int:
+        """The `limit` to ask for when `remaining` more items are wanted (`None`: all)."""
+        ...
+
+    def advance(self, page: P_contra, asked: int) -> tuple[list[T], Next]:
+        """The new items of `page` (asked with `limit=asked`) and the request after it."""
+        ...
+
+
+def _full(count: int, asked: int, has_more: bool | None) -> bool:
+    """Whether more may follow a page of `count` items asked with `limit=asked`."""
+    return count >= asked or has_more is True
+
+
+def _smaller(limit: int, remaining: int | None) -> int:
+    return limit if remaining is None else max(1, min(limit, remaining))
+
+
+# -- list customers by date ---------------------------------------------------------------------
+
+
+@dataclass
+class _Boundary:
+    """The millisecond of the last customer yielded, and who was yielded there."""
+
+    ms: datetime
+    ids: set[str] = field(default_factory=set)
+    complete: bool = False  # every customer at `ms` has been yielded (after a tie walk)
+
+
+@dataclass
+class _Window:
+    """The bounds of one request that walks the tied millisecond `ms` page by page."""
+
+    ms: datetime
+    after: datetime
+    before: datetime
+    page: int = 1
+
+
+class TimeCursor:
+    """`starting_after` on list customers, tie-safe (the algorithm: this module's docstring).
+
+    Args:
+        filters: every query pair of the caller except the two date bounds of `stamp`.
+        stamp: `created_at` or `updated_at`, the field the order sorts by.
+        descending: newest first (the default order, `-created_at`, `-updated_at`).
+        after: the caller's `{stamp}[after]` bound, if any.
+        before: the caller's `{stamp}[before]` bound, if any.
+        starting_after: the caller's own first cursor, as sent on the wire.
+    """
+
+    def __init__(
+        self,
+        filters: Query,
+        *,
+        stamp: str,
+        descending: bool,
+        after: datetime | None = None,
+        before: datetime | None = None,
+        starting_after: str | None = None,
+    ) -> None:
+        self._filters = filters
+        self._stamp = stamp
+        self._descending = descending
+        self._step = -_MS if descending else _MS  # one millisecond further along the walk
+        self._after = after
+        self._before = before
+        self._first_cursor = starting_after
+        self._boundary: _Boundary | None = None
+        self._window: _Window | None = None
+        self._cursor_inclusive = False
+        self._filter_inclusive = False
+        self._sent_cursor: datetime | None = (
+            datetime.fromisoformat(starting_after) if starting_after is not None else None
+        )
+        self._sent_bounds: tuple[datetime, datetime] | None = None
+        self._last: Query | None = None
+
+    def start(self) -> Next:
+        """The caller's filters and bounds, with the caller's `starting_after` if any."""
+        query = [*self._filters, *self._bounds(self._after, self._before)]
+        if self._first_cursor is not None:
+            query.append(("starting_after", self._first_cursor))
+        self._last = query
+        return query
+
+    def page_size(self, limit: int, remaining: int | None) -> int:
+        """Full pages while a millisecond is walked; else room for the re-read boundary too."""
+        boundary = self._boundary
+        if self._window is not None or remaining is None:
+            return limit
+        overlap = len(boundary.ids) if boundary is not None and not boundary.complete else 0
+        return _smaller(limit, remaining + overlap)
+
+    def advance(self, page: CustomersPage, asked: int) -> tuple[list[Customer], Next]:
+        """Keep the customers not yielded yet, and pick the next request."""
+        raw = page.customers
+        self._learn(raw)
+        more = _full(len(raw), asked, page.has_more)
+        if self._window is not None:
+            return self._advance_window(self._window, raw, more)
+        items = [customer for customer in raw if self._is_new(customer)]
+        if not more:
+            return items, None
+        boundary = self._boundary
+        if boundary is None:
+            return items, self._last  # nothing to go on: the pager's repeat guard stops it
+        tied = not boundary.complete and len(raw) >= asked
+        if tied and {self._ms(customer) for customer in raw} == {boundary.ms}:
+            return items, self._enter_window(boundary.ms)  # a whole page in one millisecond
+        following = self._past(boundary)
+        if tied and following == self._last:
+            return items, self._enter_window(boundary.ms)  # nothing past the boundary fitted
+        self._last = following
+        return items, following
+
+    # -- the window over one millisecond --------------------------------------------------------
+
+    def _enter_window(self, ms: datetime) -> Query:
+        if self._filter_inclusive:
+            after, before = ms, ms
+        else:
+            after, before = ms - _MS, ms + _MS
+        self._window = _Window(ms, after, before)
+        return self._window_query(self._window)
+
+    def _window_query(self, window: _Window) -> Query:
+        after = window.after if self._after is None else max(window.after, self._after)
+        before = window.before if self._before is None else min(window.before, self._before)
+        self._sent_bounds = (window.after, window.before)
+        self._sent_cursor = None
+        query = [*self._filters, *self._bounds(after, before), ("page", str(window.page))]
+        self._last = query
+        return query
+
+    def _advance_window(
+        self, window: _Window, raw: list[Customer], more: bool
+    ) -> tuple[list[Customer], Next]:
+        boundary = self._boundary
+        assert boundary is not None
+        assert boundary.ms == window.ms
+        items = []
+        for customer in raw:
+            if self._ms(customer) == window.ms and _id(customer) not in boundary.ids:
+                boundary.ids.add(_id(customer))
+                items.append(customer)
+        if more:
+            if window.page >= MAX_PAGE:
+                return items, VoucherifyError(
+                    f"more customers share {self._stamp} {format_datetime(window.ms)} than "
+                    f"{MAX_PAGE} pages hold (the API's page cap): the walk cannot go past them"
+                )
+            window.page += 1
+            return items, self._window_query(window)
+        self._window = None
+        self._sent_bounds = None
+        boundary.complete = True
+        boundary.ids.clear()
+        following = self._past(boundary)
+        self._last = following
+        return items, following
+
+    # -- the ordinary step ----------------------------------------------------------------------
+
+    def _past(self, boundary: _Boundary) -> Query:
+        """The request that re-reads the boundary (or goes strictly past a complete one)."""
+        if boundary.complete:
+            cursor = boundary.ms + self._step if self._cursor_inclusive else boundary.ms
+        else:
+            cursor = boundary.ms if self._cursor_inclusive else boundary.ms - self._step
+        self._sent_cursor = cursor
+        return [
+            *self._filters,
+            *self._bounds(self._after, self._before),
+            ("starting_after", format_datetime(cursor)),
+        ]
+
+    def _is_new(self, customer: Customer) -> bool:
+        ms = self._ms(customer)
+        boundary = self._boundary
+        if boundary is not None:
+            if ms > boundary.ms if self._descending else ms < boundary.ms:
+                return False  # earlier in the walk than the boundary: yielded already
+            if ms == boundary.ms:
+                if boundary.complete or _id(customer) in boundary.ids:
+                    return False
+                boundary.ids.add(_id(customer))
+                return True
+        self._boundary = _Boundary(ms, {_id(customer)})
+        return True
+
+    def _learn(self, raw: list[Customer]) -> None:
+        """Note a bound the server included: a customer exactly at a bound we sent."""
+        for customer in raw:
+            value = getattr(customer, self._stamp)
+            if value is None:
+                continue
+            if self._sent_cursor is not None and value == self._sent_cursor:
+                self._cursor_inclusive = True
+            if self._sent_bounds is not None and value in self._sent_bounds:
+                self._filter_inclusive = True
+
+    def _ms(self, customer: Customer) -> datetime:
+        value: datetime | None = getattr(customer, self._stamp)
+        if value is None:
+            raise VoucherifyError(
+                f"customer {customer.id} has no {self._stamp}: the walk cannot continue past it"
+            )
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+    def _bounds(self, after: datetime | None, before: datetime | None) -> Query:
+        query = []
+        if before is not None:
+            query.append((f"{self._stamp}[before]", format_datetime(before)))
+        if after is not None:
+            query.append((f"{self._stamp}[after]", format_datetime(after)))
+        return query
+
+
+def _id(customer: Customer) -> str:
+    if customer.id is None:
+        raise VoucherifyError("the API listed a customer without an id: cannot de-duplicate")
+    return customer.id
+
+
+# -- list customers by page number ---------------------------------------------------------------
+
+
+class PageNumberCursor:
+    """`page` = 1, 2, ... 99 at the full `limit` (list customers in `source_id` orders)."""
+
+    def __init__(self, filters: Query) -> None:
+        self._filters = filters
+        self._page = 1
+        self._seen: set[str] = set()
+
+    def start(self) -> Next:
+        """The caller's filters, page 1."""
+        return [*self._filters, ("page", "1")]
+
+    def page_size(self, limit: int, remaining: int | None) -> int:
+        """Always `limit`: the page numbers count pages of that size."""
+        return limit
+
+    def advance(self, page: CustomersPage, asked: int) -> tuple[list[Customer], Next]:
+        """The customers not yielded yet; the next page, or the cap error after page 99."""
+        items = [c for c in page.customers if _id(c) not in self._seen]
+        self._seen.update(_id(c) for c in items)
+        if not _full(len(page.customers), asked, page.has_more):
+            return items, None
+        if self._page >= MAX_PAGE:
+            return items, VoucherifyError(
+                f"list customers stops at page {MAX_PAGE} (the API's page cap) in orders "
+                "without a date cursor, and more customers remain: narrow the walk with "
+                "filters (e.g. created_at_after/created_at_before) or use a date order"
+            )
+        self._page += 1
+        return items, [*self._filters, ("page", str(self._page))]
+
+
+# -- activity, redeemables, the old activities ----------------------------------------------------
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str | None: ...
+
+
+Item = TypeVar("Item", bound=_Identified)
+
+
+class _NextIdPage(Protocol[Item]):
+    """What `ActivityPage` and `RedeemablesPage` share."""
+
+    @property
+    def data(self) -> list[Item]: ...
+
+    @property
+    def has_more(self) -> bool | None: ...
+
+    @property
+    def more_starting_after(self) -> str | None: ...
+
+
+class NextIdCursor(Generic[Item]):
+    """`starting_after_id` = `more_starting_after` while `has_more` (activity, redeemables).
+
+    Without `more_starting_after` on a page that has more, the last item's id is the cursor.
+    """
+
+    def __init__(self, filters: Query, starting_after_id: str | None = None) -> None:
+        self._filters = filters
+        self._first = starting_after_id
+
+    def start(self) -> Next:
+        """The caller's filters, with the caller's `starting_after_id` if any."""
+        return self._query(self._first)
+
+    def page_size(self, limit: int, remaining: int | None) -> int:
+        """No more than still wanted."""
+        return _smaller(limit, remaining)
+
+    def advance(self, page: _NextIdPage[Item], asked: int) -> tuple[list[Item], Next]:
+        """The page's items; the next request while `has_more`."""
+        items = page.data
+        if not page.has_more:
+            return items, None
+        cursor = page.more_starting_after or (items[-1].id if items else None)
+        if cursor is None:
+            return items, VoucherifyError(
+                "the API said has_more but gave no more_starting_after cursor and no items"
+            )
+        return items, self._query(cursor)
+
+    def _query(self, cursor: str | None) -> Query:
+        if cursor is None:
+            return list(self._filters)
+        return [*self._filters, ("starting_after_id", cursor)]
+
+
+class LastItemCursor:
+    """The old `/activities`: the last item's id as `starting_after_id`, until a short page.
+
+    An item without an id gives its `created_at` as `starting_after` instead.
+    """
+
+    def __init__(self, filters: Query, first: Query) -> None:
+        self._filters = filters
+        self._first = first
+
+    def start(self) -> Next:
+        """The caller's filters and cursor."""
+        return [*self._filters, *self._first]
+
+    def page_size(self, limit: int, remaining: int | None) -> int:
+        """No more than still wanted."""
+        return _smaller(limit, remaining)
+
+    def advance(self, page: ActivitiesPage, asked: int) -> tuple[list[CustomerActivity], Next]:
+        """The page's items; the next request after a full page."""
+        items = page.data
+        if len(items) < asked or not items:
+            return items, None
+        last = items[-1]
+        if last.id is not None:
+            return items, [*self._filters, ("starting_after_id", last.id)]
+        if last.created_at is not None:
+            return items, [*self._filters, ("starting_after", format_datetime(last.created_at))]
+        return items, VoucherifyError(
+            "the last activity of a full page has neither id nor created_at: no cursor to follow"
+        )
+
+
+def customers_cursor(
+    filters: Query, *, order: str | None, starting_after: str | None
+) -> TimeCursor | PageNumberCursor:
+    """The cursor of list customers for `order`, over the caller's `filters` (order included).
+
+    Date orders get the tie-safe `TimeCursor`, whose order date bounds are taken out of
+    `filters` so that a tie walk can narrow them; `source_id` orders walk page numbers.
+    """
+    if order is not None and order.lstrip("-") == "source_id":
+        if starting_after is not None:
+            filters = [*filters, ("starting_after", starting_after)]
+        return PageNumberCursor(filters)
+    stamp = (
+        "updated_at" if order is not None and order.lstrip("-") == "updated_at" else "created_at"
+    )
+    bounds: dict[str, datetime | None] = {f"{stamp}[after]": None, f"{stamp}[before]": None}
+    rest = []
+    for name, value in filters:
+        if name in bounds:
+            bounds[name] = datetime.fromisoformat(value)
+        else:
+            rest.append((name, value))
+    return TimeCursor(
+        rest,
+        stamp=stamp,
+        descending=order not in ("created_at", "updated_at"),
+        after=bounds[f"{stamp}[after]"],
+        before=bounds[f"{stamp}[before]"],
+        starting_after=starting_after,
+    )

@@ -1,0 +1,275 @@
+"""`AsyncPager`: one generic pager for every list endpoint, with a one-page-ahead prefetch.
+
+An endpoint tells the pager two things, as a `Cursor` (see `_cursors.py`): how to read a page
+(`fetch`, a coroutine taking query pairs) and how to build the next request from the page it
+got (`Cursor.advance`). The pager does the rest, the same way for every endpoint:
+
+- `limit` is the page size of every request; with `max_items` the request asks for no more than
+  it still needs (when the cursor allows a smaller page), and no request is sent once
+  `max_items` items have been received.
+- Every filter the caller gave is part of every request: cursors only add or narrow parameters.
+- A cursor that answers the same next request twice in a row (a server repeating a cursor)
+  raises `VoucherifyError` instead of looping forever. Errors a cursor defers (a page cap
+  reached) are raised after the page that revealed them has been yielded.
+
+Concurrency. Plain `async for item in pager` fetches each page when the previous one is used
+up, in the caller's task: nothing runs between two steps of the loop, so breaking out of it, an
+exception in its body or cancelling the task leaves nothing behind, and no `aclose()` is needed.
+
+`async with pager:` adds the prefetch: a task group owned by the pager (entered by `__aenter__`,
+left by `__aexit__`) runs one producer task that fetches page N+1 while the caller processes page
+N, and hands pages over a zero-buffer memory object stream, so it is never more than one page
+ahead (about two pages in memory). A failed request is handed over as a value and raised at the
+point of the loop a sequential walk would have raised it. Leaving the block (normally, by
+`break`, by an exception or by cancellation) or `await pager.aclose()` cancels the producer and
+waits, shielded, until it has stopped, so no task, request or connection outlives the block.
+Nothing is ever yielded from inside a task group: the task group belongs to the pager object,
+never to an async generator. (`contextlib.aclosing(pager)` works too, but only calls `aclose()`;
+without `async with pager` there is no prefetch task to stop.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import Generic, Self, TypeVar
+
+import anyio
+from anyio.abc import TaskStatus
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from ._cursors import Cursor, Query
+from ._errors import VoucherifyError
+
+__all__ = ["AsyncPager"]
+
+T = TypeVar("T")
+P = TypeVar("P")
+
+
+class _Failure:
+    """An exception raised by the producer task, handed to the consumer to raise in its turn."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+class _Walk(Generic[P, T]):
+    """Runs a cursor one request at a time, counting items against `max_items`."""
+
+    def __init__(
+        self,
+        fetch: Callable[[Query], Awaitable[P]],
+        cursor: Cursor[P, T],
+        *,
+        limit: int,
+        max_items: int | None,
+    ) -> None:
+        self._fetch = fetch
+        self._cursor = cursor
+        self._limit = limit
+        self._remaining = max_items
+        self._next: Query | VoucherifyError | None = cursor.start()
+
+    async def next_page(self) -> list[T] | None:
+        """Send the next request and return its new items, or `None` when the walk is over."""
+        sent = self._next
+        if sent is None or self._remaining == 0:
+            return None
+        self._next = None  # a failed request ends the walk
+        if isinstance(sent, VoucherifyError):
+            raise sent
+        asked = self._cursor.page_size(self._limit, self._remaining)
+        page = await self._fetch([("limit", str(asked)), *sent])
+        items, following = self._cursor.advance(page, asked)
+        if following == sent:
+            following = VoucherifyError(
+                "the API answered the same cursor twice in a row "
+                f"({_describe(sent)}); stopping instead of requesting the same page forever"
+            )
+        self._next = following
+        if self._remaining is not None:
+            items = items[: self._remaining]
+            self._remaining -= len(items)
+        return items
+
+
+def _describe(query: Query) -> str:
+    return "&".join(f"{name}={value}" for name, value in query) or "no parameters"
+
+
+class AsyncPager(Generic[T]):
+    """An async iterator over every item of a list endpoint, page after page.
+
+    Returned by `client.customers.iter_all()`, `iter_activity()`, `iter_activities()` and
+    `iter_redeemables()`; creating it sends nothing. Each item is yielded once, in the server's
+    order, and at most about two pages are held in memory whatever the total.
+
+    ```python
+    async for customer in client.customers.iter_all():      # one page at a time
+        ...
+
+    async with client.customers.iter_all() as pager:        # page N+1 fetched during page N
+        async for customer in pager:
+            ...
+
+    async for page in client.customers.iter_all().pages():  # whole pages (lists of items)
+        ...
+    ```
+
+    Breaking out of either loop, an exception in its body or cancelling the task leaves no task,
+    request or connection behind. `aclose()` ends the walk early (idempotent).
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[Query], Awaitable[P]],
+        cursor: Cursor[P, T],
+        *,
+        limit: int,
+        max_items: int | None = None,
+    ) -> None:
+        self._walk: _Walk[P, T] = _Walk(fetch, cursor, limit=limit, max_items=max_items)
+        self._buffer: list[T] = []
+        self._index = 0
+        self._closed = False
+        self._entered = False
+        self._stack: AsyncExitStack | None = None
+        self._receive: MemoryObjectReceiveStream[list[T] | _Failure] | None = None
+        self._producer_scope: anyio.CancelScope | None = None
+        self._producer_done: anyio.Event | None = None
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> T:
+        while self._index >= len(self._buffer):
+            page = await self._next_page()
+            if page is None:
+                raise StopAsyncIteration
+            self._buffer, self._index = page, 0
+        item = self._buffer[self._index]
+        self._index += 1
+        return item
+
+    def pages(self) -> AsyncIterator[list[T]]:
+        """Iterate whole pages: the new items of each request, in order (a page may be empty).
+
+        Items already taken one by one from the current page are not repeated. Shares the
+        pager's state, prefetch and `aclose()`.
+        """
+        return _Pages(self)
+
+    async def _next_page(self) -> list[T] | None:
+        if self._index < len(self._buffer):
+            rest = self._buffer[self._index :]
+            self._buffer, self._index = [], 0
+            return rest
+        self._buffer, self._index = [], 0
+        if self._closed:
+            return None
+        if self._receive is None:
+            return await self._walk.next_page()
+        try:
+            page = await self._receive.receive()
+        except anyio.EndOfStream:
+            return None
+        if isinstance(page, _Failure):
+            raise page.error
+        return page
+
+    async def __aenter__(self) -> Self:
+        """Start prefetching: one page is fetched ahead while the caller works on the current one.
+
+        Raises:
+            RuntimeError: if the pager was already entered or closed.
+        """
+        if self._entered or self._closed:
+            raise RuntimeError("An AsyncPager can be entered once, and not after aclose().")
+        self._entered = True
+        send, receive = anyio.create_memory_object_stream[list[T] | _Failure](0)
+        async with AsyncExitStack() as stack:
+            stack.enter_context(receive)
+            task_group = await stack.enter_async_context(anyio.create_task_group())
+            self._producer_scope = anyio.CancelScope()
+            self._producer_done = anyio.Event()
+            # The producer owns the only send side: its end is the stream's end.
+            await task_group.start(self._produce, send)
+            self._receive = receive
+            self._stack = stack.pop_all()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        """Stop the prefetch, wait until its task has ended, and leave the task group."""
+        await self.aclose()
+        stack, self._stack = self._stack, None
+        if stack is None:
+            return False
+        return bool(await stack.__aexit__(exc_type, exc, tb))
+
+    async def aclose(self) -> None:
+        """End the walk: cancel a prefetch in flight and wait until it has stopped. Idempotent."""
+        self._closed = True
+        self._buffer, self._index = [], 0
+        if self._producer_scope is not None and self._producer_done is not None:
+            self._producer_scope.cancel()
+            with anyio.CancelScope(shield=True):
+                await self._producer_done.wait()
+        if self._receive is not None:
+            self._receive.close()
+
+    async def _produce(
+        self,
+        send: MemoryObjectSendStream[list[T] | _Failure],
+        *,
+        task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
+    ) -> None:
+        assert self._producer_scope is not None
+        assert self._producer_done is not None
+        try:
+            with send, self._producer_scope:
+                task_status.started()
+                while True:
+                    result: list[T] | _Failure | None
+                    try:
+                        result = await self._walk.next_page()
+                    except Exception as error:  # handed to the consumer, raised there
+                        result = _Failure(error)
+                    if result is None:
+                        return
+                    try:
+                        await send.send(result)
+                    except anyio.BrokenResourceError:
+                        return
+                    if isinstance(result, _Failure):
+                        return
+        finally:
+            self._producer_done.set()
+
+
+class _Pages(Generic[T]):
+    """`AsyncPager.pages()`: the same walk, one list per request."""
+
+    def __init__(self, pager: AsyncPager[T]) -> None:
+        self._pager = pager
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> list[T]:
+        page = await self._pager._next_page()
+        if page is None:
+            raise StopAsyncIteration
+        return page
+
+    async def aclose(self) -> None:
+        """End the walk, as `AsyncPager.aclose()`."""
+        await self._pager.aclose()
