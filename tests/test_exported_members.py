@@ -21,6 +21,7 @@ EXPORTED = [
     "AsyncActionRef",
     "AsyncActionResult",
     "AsyncClient",
+    "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
     "BulkChunk",

@@ -56,6 +56,7 @@ from ._models import (
     Segment,
     SegmentsList,
 )
+from ._pagination import AsyncPager
 from ._params import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -74,6 +75,7 @@ __all__ = [
     "AsyncActionRef",
     "AsyncActionResult",
     "AsyncClient",
+    "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
     "BulkChunk",

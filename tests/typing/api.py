@@ -21,6 +21,7 @@ from voucherify_async import (
     AsyncAction,
     AsyncActionRef,
     AsyncClient,
+    AsyncPager,
     BulkChunk,
     BulkChunkFailure,
     BulkUpdateError,
@@ -78,6 +79,26 @@ async def customers(client: AsyncClient) -> None:
     address: Address | None = fetched.address
     print(created, also, updated, receipt, items, total, has_more, events, cursor)
     print(activities, held, name, created_at, birthdate, address)
+
+
+async def pagination(client: AsyncClient) -> None:
+    pager: AsyncPager[Customer] = client.customers.iter_all(
+        limit=50, order="created_at", created_at_after=datetime.now(UTC), max_items=10
+    )
+    async for customer in pager:
+        one: Customer = customer
+        print(one)
+    async with client.customers.iter_all() as prefetching:
+        async for page in prefetching.pages():
+            batch: list[Customer] = page
+            print(batch)
+    await pager.aclose()
+    events: AsyncPager[CustomerActivity] = client.customers.iter_activity("cust_1", limit=10)
+    old: AsyncPager[CustomerActivity] = client.customers.iter_activities("cust_1")
+    held: AsyncPager[CustomerRedeemable] = client.customers.iter_redeemables(
+        "cust_1", order="-id", filters={"holder_role": {"conditions": {"$is": "OWNER"}}}
+    )
+    print(events, old, held)
 
 
 async def bulk(client: AsyncClient) -> None:
