@@ -208,12 +208,17 @@ class AsyncPager(Generic[T]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool:
-        """Stop the prefetch, wait until its task has ended, and leave the task group."""
+        """Stop the prefetch, wait until its task has ended, and leave the task group.
+
+        The caller's exception propagates as it was raised: the task group, empty by now, is
+        left as if the block had ended normally, so it cannot wrap the exception in an
+        `ExceptionGroup` (`except ValueError:` around the block keeps working).
+        """
         await self.aclose()
         stack, self._stack = self._stack, None
-        if stack is None:
-            return False
-        return bool(await stack.__aexit__(exc_type, exc, tb))
+        if stack is not None:
+            await stack.__aexit__(None, None, None)
+        return False
 
     async def aclose(self) -> None:
         """End the walk: cancel a prefetch in flight and wait until it has stopped. Idempotent."""
