@@ -140,6 +140,8 @@ class FakeVoucherify:
     ) -> None:
         """Make the next ``count`` matching requests fail (before auth and routing).
 
+        The fault's response carries an ``X-Fake-Fault`` header naming its kind.
+
         Args:
             status_or_kind: A 4xx/5xx status (``429`` gets the API's rate-limit body and
                 headers, others an ``Error`` body), ``"html502"`` (a proxy's HTML 502 page) or

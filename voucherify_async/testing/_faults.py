@@ -11,6 +11,10 @@ Kinds:
   response head and then raises :class:`httpx.RemoteProtocolError`, which
   ``httpx.ASGITransport`` passes to the client as is and which makes uvicorn close the socket
   mid-response (the client sees ``RemoteProtocolError`` either way).
+
+Every fault's response carries ``X-Fake-Fault: <kind>`` (``503``, ``html502``, ``drop``, ...),
+which the real API never sends: a client or a spec validator can tell injected faults, which
+need not be spec responses, from the fake's own answers.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from http import HTTPStatus
 from typing import Literal
 
 FaultKind = int | Literal["html502", "drop"]
+
+#: The response header naming the kind of an injected fault.
+MARKER_HEADER = b"x-fake-fault"
 
 HTML_502 = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"

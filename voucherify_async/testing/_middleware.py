@@ -3,9 +3,10 @@
 Order per request: the whole body is read and the request recorded; a request id
 (``v-`` + hex) is made; an injected fault, if one matches, answers; otherwise the keys are
 checked (401); otherwise the routes run. Every response gets ``X-Rate-Limit-Limit``,
-``X-Rate-Limit-Remaining``, ``X-Rate-Limit-Retry`` and ``X-Request-Id``. Routing uses the
-path *as sent* (``scope["path"]`` is replaced by the percent-encoded ``raw_path``) so that a
-``source_id`` containing ``%2F`` stays one path segment; routes decode their parameters.
+``X-Rate-Limit-Remaining``, ``X-Rate-Limit-Retry`` and ``X-Request-Id``; an injected fault's
+also gets ``X-Fake-Fault`` (its kind). Routing uses the path *as sent* (``scope["path"]`` is
+replaced by the percent-encoded ``raw_path``) so that a ``source_id`` containing ``%2F`` stays
+one path segment; routes decode their parameters.
 """
 
 from __future__ import annotations
@@ -175,10 +176,11 @@ async def send_bytes(
 
 
 async def _send_fault(rule: _faults.FaultRule, request_id: str, epoch: int, send: Send) -> None:
+    marker = (_faults.MARKER_HEADER, str(rule.kind).encode())
     if rule.kind == "drop":
-        head = [(b"content-type", b"application/json"), (b"content-length", b"1024")]
+        head = [(b"content-type", b"application/json"), (b"content-length", b"1024"), marker]
         await send({"type": "http.response.start", "status": 200, "headers": head})
         raise httpx.RemoteProtocolError("Injected fault: connection dropped mid-response")
     fault = _faults.render(rule, request_id, epoch)
-    encoded = [(name.encode(), value.encode()) for name, value in fault.headers]
+    encoded = [(name.encode(), value.encode()) for name, value in fault.headers] + [marker]
     await send_bytes(send, fault.status, encoded, fault.body)
