@@ -51,9 +51,9 @@ async def create_customer(request: web.Request) -> web.Response:
     body = await request.json()
     if not isinstance(body, dict) or not isinstance(body.get("source_id"), str):
         raise web.HTTPBadRequest(text="source_id is required")
-    customer = await request.app[VOUCHERIFY].customers.create(
-        source_id=body["source_id"], name=body.get("name"), email=body.get("email")
-    )
+    # Only the fields given: `None` would clear them on an existing customer (an upsert).
+    fields = {k: body[k] for k in ("name", "email") if body.get(k) is not None}
+    customer = await request.app[VOUCHERIFY].customers.create(source_id=body["source_id"], **fields)
     return web.json_response(customer_json(customer), status=201)
 
 

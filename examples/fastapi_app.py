@@ -82,9 +82,8 @@ def create_app(**client_kwargs: Any) -> FastAPI:
 
     @app.post("/customers", status_code=201)
     async def create_customer(body: NewCustomer, client: Voucherify) -> dict[str, Any]:
-        customer = await client.customers.create(
-            source_id=body.source_id, name=body.name, email=body.email
-        )
+        # Only the fields given: `None` would clear them on an existing customer (an upsert).
+        customer = await client.customers.create(**body.model_dump(exclude_none=True))
         return customer_json(customer)
 
     return app
