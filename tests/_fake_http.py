@@ -3,7 +3,9 @@
 Docs snippets, the CLI and the examples read their credentials and base URL from the environment,
 as users' programs do; `FakeHTTPServer.env()` points those variables at a fake served by uvicorn
 in a background thread (its own event loop), so the code under test runs unmodified on asyncio or
-trio. `reset()` swaps in a fresh, seeded fake without restarting the server.
+trio. `reset()` swaps in a fresh, seeded fake without restarting the server. Every exchange is
+validated against the spec (`_conformance.ValidatingApp`); `validator.failures` holds the
+mismatches (the `fake_http` fixture fails a test on them).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
+from _conformance import ValidatingApp
 
 from voucherify_async.testing import FakeVoucherify
 
@@ -29,8 +32,9 @@ class FakeHTTPServer:
 
     def __init__(self) -> None:
         self.fake = FakeVoucherify()
+        self.validator = ValidatingApp(self._app)
         config = uvicorn.Config(
-            self._app,
+            self.validator,
             host="127.0.0.1",
             port=0,
             log_level="warning",

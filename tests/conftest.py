@@ -1,9 +1,15 @@
-"""Shared fixtures: every async test runs on asyncio and on trio."""
+"""Shared fixtures: every async test runs on asyncio and on trio.
+
+Every exchange the SDK's tests have with the fake is validated against the spec subset
+(`_conformance`): in process through `conformance.client_kwargs(fake)` (or
+`conformance.validate_every_fake(monkeypatch)` for code that builds its own fake), over loopback
+through `fake_http`. A mismatch fails the test at teardown; the run ends with one count line.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +17,8 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from _conformance import Conformance, pretty, summary
+from _fake_http import FakeHTTPServer, serving
 
 from voucherify_async import AsyncClient
 from voucherify_async._transport import HTTP_BACKEND_ENV
@@ -103,3 +111,32 @@ async def client(api: respx.MockRouter) -> AsyncIterator[AsyncClient]:
         transport=httpx.MockTransport(api.handler),
     ) as c:
         yield c
+
+
+@pytest.fixture
+def conformance() -> Iterator[Conformance]:
+    """Validating transports for the SDK's clients on the fake; any mismatch fails the test."""
+    record = Conformance()
+    yield record
+    assert not record.failures, pretty(record.failures)
+
+
+@pytest.fixture(scope="session")
+def _loopback_fake() -> Iterator[FakeHTTPServer]:
+    with serving() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_http(_loopback_fake: FakeHTTPServer) -> Iterator[FakeHTTPServer]:
+    """The fake served on loopback (`_fake_http`); any exchange off the spec fails the test."""
+    failures = _loopback_fake.validator.failures
+    failures.clear()
+    yield _loopback_fake
+    assert not failures, pretty(failures)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    line = summary()
+    if line:
+        terminalreporter.write_line(line)

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _conformance import Conformance
 
 from voucherify_async import (
     APITimeoutError,
@@ -136,9 +137,11 @@ async def test_wait_refuses_a_non_positive_duration_before_polling(name: str, va
     assert server.requests == []
 
 
-async def test_wait_follows_a_bulk_update_on_the_fake_to_done(voucherify_fake: Any) -> None:
+async def test_wait_follows_a_bulk_update_on_the_fake_to_done(
+    voucherify_fake: Any, conformance: Conformance
+) -> None:
     voucherify_fake.async_polls_before_done = 2
-    async with AsyncClient(**voucherify_fake.client_kwargs()) as client:
+    async with AsyncClient(**conformance.client_kwargs(voucherify_fake)) as client:
         ref = await client.customers.update_in_bulk([{"source_id": "a", "name": "A"}])
         action = await client.async_actions.wait(ref, poll_interval=0.001)
     assert action.status == "DONE"

@@ -9,6 +9,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+from _conformance import Conformance
 
 from voucherify_async import (
     AsyncAction,
@@ -244,9 +245,11 @@ async def test_cancelling_the_caller_cancels_the_chunks_in_flight() -> None:
     assert server.in_flight == 0
 
 
-async def test_all_records_reach_the_fake_and_wait_returns_finished_actions() -> None:
+async def test_all_records_reach_the_fake_and_wait_returns_finished_actions(
+    conformance: Conformance,
+) -> None:
     fake = FakeVoucherify()
-    async with AsyncClient(**fake.client_kwargs()) as client:
+    async with AsyncClient(**conformance.client_kwargs(fake)) as client:
         actions = await client.customers.bulk_update(records(450), wait=True)
         customer = await client.customers.get("src-449")
     assert all(isinstance(action, AsyncAction) for action in actions)

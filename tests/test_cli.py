@@ -11,11 +11,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _fake_http import FakeHTTPServer, serving
+from _fake_http import FakeHTTPServer
 
 SCRIPT = Path(sys.executable).with_name("voucherify-async")
 
@@ -44,12 +43,6 @@ def run(
         timeout=120,
         check=False,
     )
-
-
-@pytest.fixture(scope="module")
-def fake_http() -> Iterator[FakeHTTPServer]:
-    with serving() as server:
-        yield server
 
 
 @pytest.fixture

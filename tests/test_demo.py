@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from _conformance import Conformance
 
 from voucherify_async import demo
 
@@ -18,6 +19,12 @@ CREDENTIALS = ("VOUCHERIFY_APP_ID", "VOUCHERIFY_SECRET_KEY", "VOUCHERIFY_BASE_UR
 def _no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in CREDENTIALS:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _validated(conformance: Conformance, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo builds its own fake: validate its exchanges against the spec."""
+    conformance.validate_every_fake(monkeypatch)
 
 
 async def test_without_credentials_the_demo_says_first_that_it_runs_on_the_fake() -> None:

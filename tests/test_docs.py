@@ -13,6 +13,8 @@ Rules the pages follow:
   `FakeVoucherify` for a `voucherify_fake` parameter.
 - A block that includes a file (`--8<-- "examples/..."`) runs that file's code in the page's
   namespace (defining what later blocks use); the example's own tests run it for real.
+- Every exchange with a fake, over loopback or in process, is validated against the spec
+  (`fake_http`, `conformance`); a mismatch fails the page.
 - ```bash (install and setup commands), ```text, ```toml, ```json, ```yaml and ```ini are shown,
   not run. Any other language fails this test, so nothing slips through unexecuted.
 """
@@ -35,7 +37,8 @@ from typing import Any
 import anyio
 import attrs
 import pytest
-from _fake_http import FakeHTTPServer, serving
+from _conformance import Conformance
+from _fake_http import FakeHTTPServer
 
 from voucherify_async.testing import FakeVoucherify
 
@@ -120,12 +123,6 @@ def run_console(block: Block, env: dict[str, str], cwd: Path) -> None:
         assert done.returncode == 0, f"{block.where}: `{command}` failed:\n{done.stderr}"
 
 
-@pytest.fixture(scope="module")
-def fake_http() -> Iterator[FakeHTTPServer]:
-    with serving() as server:
-        yield server
-
-
 def test_the_docs_have_pages() -> None:
     assert PAGES, "docs/ holds no Markdown page"
 
@@ -151,9 +148,11 @@ def test_the_code_of_the_page_runs_on_the_fake(
     page: Path,
     backend: str,
     fake_http: FakeHTTPServer,
+    conformance: Conformance,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    conformance.validate_every_fake(monkeypatch)  # the fakes pages build in process
     fake_http.reset()
     env = fake_http.env()
     for name, value in env.items():

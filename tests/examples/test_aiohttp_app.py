@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from _conformance import Conformance
 from aiohttp.test_utils import TestClient, TestServer
 from conftest import load_example
 
@@ -20,9 +21,10 @@ def anyio_backend() -> str:
 
 async def test_the_ndjson_route_streams_every_customer_once(
     voucherify_fake: FakeVoucherify,
+    conformance: Conformance,
 ) -> None:
     voucherify_fake.seed_customers(250)
-    app = example.create_app(**voucherify_fake.client_kwargs())
+    app = example.create_app(**conformance.client_kwargs(voucherify_fake))
     async with TestClient(TestServer(app)) as http:
         response = await http.get("/customers.ndjson")
         assert response.status == 200
@@ -32,9 +34,11 @@ async def test_the_ndjson_route_streams_every_customer_once(
     assert len({row["id"] for row in rows}) == len(rows) == 250
 
 
-async def test_the_ndjson_route_passes_the_city_filter(voucherify_fake: FakeVoucherify) -> None:
+async def test_the_ndjson_route_passes_the_city_filter(
+    voucherify_fake: FakeVoucherify, conformance: Conformance
+) -> None:
     voucherify_fake.seed_customers(30)
-    app = example.create_app(**voucherify_fake.client_kwargs())
+    app = example.create_app(**conformance.client_kwargs(voucherify_fake))
     async with TestClient(TestServer(app)) as http:
         response = await http.get("/customers.ndjson", params={"city": "Warsaw"})
         rows = [json.loads(line) for line in (await response.text()).splitlines()]
@@ -44,8 +48,10 @@ async def test_the_ndjson_route_passes_the_city_filter(voucherify_fake: FakeVouc
     }
 
 
-async def test_the_create_route_creates_the_customer(voucherify_fake: FakeVoucherify) -> None:
-    app = example.create_app(**voucherify_fake.client_kwargs())
+async def test_the_create_route_creates_the_customer(
+    voucherify_fake: FakeVoucherify, conformance: Conformance
+) -> None:
+    app = example.create_app(**conformance.client_kwargs(voucherify_fake))
     async with TestClient(TestServer(app)) as http:
         response = await http.post("/customers", json={"source_id": "bob", "email": "b@x.io"})
         assert response.status == 201
@@ -57,8 +63,9 @@ async def test_the_create_route_creates_the_customer(voucherify_fake: FakeVouche
 
 async def test_the_client_lives_in_cleanup_ctx_and_is_closed_on_shutdown(
     voucherify_fake: FakeVoucherify,
+    conformance: Conformance,
 ) -> None:
-    app = example.create_app(**voucherify_fake.client_kwargs())
+    app = example.create_app(**conformance.client_kwargs(voucherify_fake))
     async with TestClient(TestServer(app)) as http:
         client = app[example.VOUCHERIFY]
         await http.post("/customers", json={"source_id": "a"})
@@ -70,9 +77,10 @@ async def test_the_client_lives_in_cleanup_ctx_and_is_closed_on_shutdown(
 
 async def test_an_api_refusal_is_answered_with_its_status_and_request_id(
     voucherify_fake: FakeVoucherify,
+    conformance: Conformance,
 ) -> None:
     voucherify_fake.inject_fault(409, path="/v1/customers", method="POST")
-    app = example.create_app(**voucherify_fake.client_kwargs())
+    app = example.create_app(**conformance.client_kwargs(voucherify_fake))
     async with TestClient(TestServer(app)) as http:
         response = await http.post("/customers", json={"source_id": "x"})
         assert response.status == 409

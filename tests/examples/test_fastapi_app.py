@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
+from _conformance import Conformance
 from conftest import load_example
 
 from voucherify_async.testing import FakeVoucherify
@@ -15,9 +17,9 @@ example = load_example("fastapi_app")
 
 
 @asynccontextmanager
-async def app_client(fake: FakeVoucherify) -> AsyncIterator[httpx.AsyncClient]:
+async def app_client(client_kwargs: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan running (ASGITransport does not run it), and an HTTP client."""
-    app = example.create_app(**fake.client_kwargs())
+    app = example.create_app(**client_kwargs)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
@@ -26,9 +28,10 @@ async def app_client(fake: FakeVoucherify) -> AsyncIterator[httpx.AsyncClient]:
 
 async def test_the_ndjson_route_streams_every_customer_once(
     voucherify_fake: FakeVoucherify,
+    conformance: Conformance,
 ) -> None:
     voucherify_fake.seed_customers(250)
-    async with app_client(voucherify_fake) as http:
+    async with app_client(conformance.client_kwargs(voucherify_fake)) as http:
         response = await http.get("/customers.ndjson")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/x-ndjson"
@@ -39,9 +42,10 @@ async def test_the_ndjson_route_streams_every_customer_once(
 
 async def test_the_ndjson_route_passes_the_city_filter_to_the_api(
     voucherify_fake: FakeVoucherify,
+    conformance: Conformance,
 ) -> None:
     voucherify_fake.seed_customers(30)
-    async with app_client(voucherify_fake) as http:
+    async with app_client(conformance.client_kwargs(voucherify_fake)) as http:
         response = await http.get("/customers.ndjson", params={"city": "Berlin"})
     rows = [json.loads(line) for line in response.text.splitlines()]
     assert len(rows) == 10
@@ -50,8 +54,10 @@ async def test_the_ndjson_route_passes_the_city_filter_to_the_api(
     assert all(request.query["city"] == ["Berlin"] for request in lists)
 
 
-async def test_the_create_route_creates_the_customer(voucherify_fake: FakeVoucherify) -> None:
-    async with app_client(voucherify_fake) as http:
+async def test_the_create_route_creates_the_customer(
+    voucherify_fake: FakeVoucherify, conformance: Conformance
+) -> None:
+    async with app_client(conformance.client_kwargs(voucherify_fake)) as http:
         response = await http.post(
             "/customers", json={"source_id": "ann@example.com", "name": "Ann"}
         )
@@ -65,8 +71,9 @@ async def test_the_create_route_creates_the_customer(voucherify_fake: FakeVouche
 
 async def test_every_request_shares_the_client_the_lifespan_opened_and_closes(
     voucherify_fake: FakeVoucherify,
+    conformance: Conformance,
 ) -> None:
-    app = example.create_app(**voucherify_fake.client_kwargs())
+    app = example.create_app(**conformance.client_kwargs(voucherify_fake))
     async with app.router.lifespan_context(app):
         client = app.state.voucherify
         transport = httpx.ASGITransport(app=app)
@@ -80,9 +87,10 @@ async def test_every_request_shares_the_client_the_lifespan_opened_and_closes(
 
 async def test_an_api_refusal_is_answered_with_its_status_and_request_id(
     voucherify_fake: FakeVoucherify,
+    conformance: Conformance,
 ) -> None:
     voucherify_fake.inject_fault(400, path="/v1/customers", method="POST")
-    async with app_client(voucherify_fake) as http:
+    async with app_client(conformance.client_kwargs(voucherify_fake)) as http:
         response = await http.post("/customers", json={"source_id": "x"})
     assert response.status_code == 400
     assert response.json()["request_id"].startswith("v-")

@@ -5,17 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
-import pytest
-from _fake_http import FakeHTTPServer, serving
+from _fake_http import FakeHTTPServer
 from conftest import EXAMPLES
-
-
-@pytest.fixture(scope="module")
-def fake_http() -> Iterator[FakeHTTPServer]:
-    with serving() as server:
-        yield server
 
 
 def test_the_script_looks_customers_up_and_counts_them_by_city(

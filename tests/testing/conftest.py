@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from _conformance import ValidatingTransport, pretty
+from _conformance import FAKE_TESTS, ValidatingTransport, pretty
 
 from voucherify_async.testing import FakeVoucherify, ManualClock
-
-VALIDATED: Counter[str] = Counter()
-QUIRKS: Counter[str] = Counter()
 
 
 @pytest.fixture
@@ -29,13 +25,11 @@ def fake(clock: ManualClock) -> FakeVoucherify:
 @pytest.fixture
 async def http(fake: FakeVoucherify) -> AsyncIterator[httpx.AsyncClient]:
     """Server-side client; every exchange must conform to the spec subset."""
-    transport = ValidatingTransport(fake.transport)
+    transport = ValidatingTransport(fake.transport, source=FAKE_TESTS)
     async with httpx.AsyncClient(
         transport=transport, base_url=fake.base_url, headers=fake.server_headers()
     ) as client:
         yield client
-    VALIDATED.update(transport.operations)
-    QUIRKS.update(transport.quirks)
     assert not transport.failures, pretty(transport.failures)
 
 
@@ -44,12 +38,3 @@ async def raw(fake: FakeVoucherify) -> AsyncIterator[httpx.AsyncClient]:
     """A client without auth headers or validation, for deliberately wrong requests."""
     async with httpx.AsyncClient(transport=fake.transport, base_url=fake.base_url) as client:
         yield client
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if VALIDATED:
-        total = sum(VALIDATED.values())
-        terminalreporter.write_line(
-            f"spec conformance: {total} exchanges over {len(VALIDATED)} operations validated; "
-            f"tolerated quirks: {dict(QUIRKS)}"
-        )
