@@ -1,0 +1,219 @@
+"""S3 and S4: `customers.iter_all` against a hand-written raw httpx cursor loop (run by run.py).
+
+- S3 (`scenario_walk`): walk `--customers` customers (~1.5 KB each, pages of 100) one item at a
+  time, decoded into models, vs the raw loop's `response.json()`; items/s and peak RSS growth.
+- S4 (`scenario_overlap`): 5,000 customers, 20 ms per page on the server and 20 ms of consumer
+  work per page; our prefetch (`async with ... as pager`) vs the same consumer, sequential.
+
+The loopback server's customers are 1 ms apart and its `starting_after` is strict, newest first.
+Our walk re-reads the boundary millisecond (`starting_after` = last `created_at` + 1 ms, see
+`_cursors.py`), so it gets 99 new customers a page; the raw loop sends the last `created_at`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import httpx
+
+from benchmarks._harness import Comparison, PeakRss, Round, ab
+from benchmarks._server import LoopbackServer
+from benchmarks.run import KEYS, our_client, raw_client
+
+PAGE = 100
+PATH = "/v1/customers"
+OVERLAP_CUSTOMERS = 5000
+LATENCY_MS = 20.0
+WORK_S = 0.02  # the consumer's work per page in S4
+
+
+async def raw_pages(client: httpx.AsyncClient) -> AsyncIterator[list[dict[str, Any]]]:
+    """The loop a user writes by hand: follow `starting_after` while `has_more`."""
+    params = {"limit": str(PAGE)}
+    while True:
+        response = await client.get(PATH, params=params)
+        response.raise_for_status()
+        body = response.json()
+        yield body["customers"]
+        if not body["has_more"]:
+            return
+        params["starting_after"] = body["customers"][-1]["created_at"]
+
+
+async def page_sizes(server: LoopbackServer) -> tuple[int, int]:
+    """One full page: its body's bytes, and the peak Python memory of fetching it as models."""
+    async with raw_client(server, "httpx") as raw:
+        wire = len((await raw.get(PATH, params={"limit": str(PAGE)})).content)
+    async with our_client(server, "httpx") as client:
+        await client.customers.list(limit=PAGE)  # hooks and connection outside the measure
+        tracemalloc.start()
+        page = await client.customers.list(limit=PAGE)
+        decoded = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert len(page.customers) == PAGE
+    return wire, decoded
+
+
+def walk(
+    server: LoopbackServer, backend: str, total: int, growth: dict[str, list[int]]
+) -> tuple[Round, Round]:
+    """The two sides of S3; each round appends its peak RSS growth to `growth[side]`."""
+
+    async def ours() -> float:
+        async with our_client(server, backend) as client:
+            await client.customers.list(limit=1)  # connection and lazy set-up outside timing
+            rss, count = PeakRss(), 0
+            started = time.perf_counter()
+            async for _customer in client.customers.iter_all(limit=PAGE):
+                count += 1
+                if count % PAGE == 0:
+                    rss.sample()
+            elapsed = time.perf_counter() - started
+        assert count == total, count
+        growth["ours"].append(rss.growth)
+        return elapsed
+
+    async def raw() -> float:
+        async with raw_client(server, backend) as client:
+            await client.get(PATH, params={"limit": "1"})
+            rss, count = PeakRss(), 0
+            started = time.perf_counter()
+            async for page in raw_pages(client):
+                for _customer in page:
+                    count += 1
+                rss.sample()
+            elapsed = time.perf_counter() - started
+        assert count == total, count
+        growth["raw"].append(rss.growth)
+        return elapsed
+
+    return ours, raw
+
+
+def official_walk(server: LoopbackServer, total: int) -> Round:
+    """The official SDK's `list_customers` loop, the raw loop's cursor (sync, in a thread)."""
+    import voucherify  # type: ignore[import-not-found]
+
+    configuration = voucherify.Configuration(
+        host=server.base_url,
+        api_key={"X-App-Id": KEYS["X-App-Id"], "X-App-Token": KEYS["X-App-Token"]},
+    )
+
+    def run() -> float:
+        with voucherify.ApiClient(configuration) as api_client:
+            api = voucherify.CustomersApi(api_client)
+            api.list_customers(limit=1)
+            count, after = 0, None
+            started = time.perf_counter()
+            while True:
+                page = api.list_customers(limit=PAGE, starting_after=after)
+                for _customer in page.customers:
+                    count += 1
+                if not page.has_more:
+                    break
+                after = page.customers[-1].created_at
+            elapsed = time.perf_counter() - started
+        assert count == total, count
+        return elapsed
+
+    async def official() -> float:
+        return await anyio.to_thread.run_sync(run)
+
+    return official
+
+
+def _mb(size: float) -> str:
+    return f"{size / 1e6:.2f} MB"
+
+
+async def scenario_walk(server: LoopbackServer, args: argparse.Namespace) -> list[Comparison]:
+    total = args.customers
+    server.configure(total=total)
+    wire, decoded = await page_sizes(server)
+    name = f"S3 iter_all x{total:,}"
+    out = []
+    for backend in args.backends:
+        growth: dict[str, list[int]] = {"ours": [], "raw": []}
+        ours, raw = walk(server, backend, total, growth)
+        comparison = Comparison(
+            name, f"SDK/{backend}", f"raw httpx/{backend}", total, "<= 1.20; RSS <= 3 pages"
+        )
+        await ab(comparison, ours, raw, args.rounds)
+        warm_up, *rounds = growth["ours"]
+        comparison.notes.append(
+            f"{backend}: peak RSS growth of our walk {_mb(max(growth['ours']))} at worst "
+            f"(warm-up {_mb(warm_up)}, rounds {', '.join(_mb(g) for g in rounds)}; "
+            f"raw loop at worst {_mb(max(growth['raw']))}); a page of {PAGE} is {wire:,} bytes "
+            f"on the wire (3 pages = {_mb(3 * wire)}) and peaks at {_mb(decoded)} while fetched "
+            f"and decoded into models (3 pages = {_mb(3 * decoded)})"
+        )
+        out.append(comparison)
+    if args.with_official:
+        backend = "aiohttp" if "aiohttp" in args.backends else args.backends[0]
+        ours, _ = walk(server, backend, total, {"ours": [], "raw": []})
+        comparison = Comparison(
+            name, f"SDK/{backend}", "official 6.1.1", total, "<= 0.40 (rate >= 2.5x)"
+        )
+        out.append(await ab(comparison, ours, official_walk(server, total), args.rounds))
+    return out
+
+
+def overlap(server: LoopbackServer, backend: str, pages: dict[str, int]) -> tuple[Round, Round]:
+    """The two sides of S4: 20 ms of work per page, with our prefetch and sequentially."""
+
+    async def ours() -> float:
+        async with our_client(server, backend) as client:
+            await client.customers.list(limit=1)
+            count = 0
+            started = time.perf_counter()
+            async with client.customers.iter_all(limit=PAGE) as pager:
+                async for _page in pager.pages():
+                    count += 1
+                    await anyio.sleep(WORK_S)
+            elapsed = time.perf_counter() - started
+        pages["ours"] = count
+        return elapsed
+
+    async def raw() -> float:
+        async with raw_client(server, backend) as client:
+            await client.get(PATH, params={"limit": "1"})
+            count = 0
+            started = time.perf_counter()
+            async for _page in raw_pages(client):
+                count += 1
+                await anyio.sleep(WORK_S)
+            elapsed = time.perf_counter() - started
+        pages["raw"] = count
+        return elapsed
+
+    return ours, raw
+
+
+async def scenario_overlap(server: LoopbackServer, args: argparse.Namespace) -> list[Comparison]:
+    total = OVERLAP_CUSTOMERS
+    server.configure(total=total, latency_ms=LATENCY_MS)
+    name = f"S4 prefetch x{total:,}, 20+20 ms/page"
+    out = []
+    try:
+        for backend in args.backends:
+            pages: dict[str, int] = {}
+            ours, raw = overlap(server, backend, pages)
+            comparison = Comparison(
+                name, f"SDK/{backend}", f"raw httpx/{backend}", total, "<= 0.65 (overlapping)"
+            )
+            await ab(comparison, ours, raw, args.rounds)
+            sequential = pages["raw"] * (LATENCY_MS / 1000 + WORK_S)
+            comparison.notes.append(
+                f"{backend}: {pages['ours']} pages ours, {pages['raw']} raw; sequential sum "
+                f"{pages['raw']} x 40 ms = {sequential * 1000:.0f} ms, fully overlapped "
+                f"~{pages['ours'] * max(LATENCY_MS / 1000, WORK_S) * 1000:.0f} ms"
+            )
+            out.append(comparison)
+    finally:
+        server.configure(total=0)
+    return out
