@@ -222,6 +222,20 @@ async def test_requests_accept_json(client: AsyncClient, route: respx.Route) -> 
     assert only_request(route).headers["Accept"] == "application/json"
 
 
+async def test_a_cookie_the_api_sets_is_never_sent_back(
+    client: AsyncClient, api: respx.MockRouter
+) -> None:
+    # Credentials are headers; a cookie set by the API (or a load balancer) is not replayed.
+    cookie = {"Set-Cookie": "AWSALB=sticky; Path=/"}
+    route = api.get("/v1/customers/c1").mock(
+        side_effect=[httpx.Response(200, json={"id": "c1"}, headers=cookie)] * 2
+    )
+    await client.customers.get("c1")
+    await client.customers.get("c1")
+
+    assert [call.request.headers.get("Cookie") for call in route.calls] == [None, None]
+
+
 # --- base URL -----------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import logging
 import os
 import platform
 import time
@@ -22,7 +23,7 @@ from ._errors import (
     RateLimitInfo,
     VoucherifyConfigError,
 )
-from ._logging import log_attempt, log_retry
+from ._logging import log_attempt, log_retry, logger
 from ._params import NOT_GIVEN, NotGiven
 from ._response import (
     REQUEST_ID_HEADERS,
@@ -150,7 +151,7 @@ class AsyncClient:
         self._owns_pool = http_client is None  # unlike _owns_http, kept by with_options copies
         if http_client is None and transport is None:
             transport = make_transport(http_backend)
-        self._http = http_client or httpx.AsyncClient(
+        self._http = http_client or _OwnPool(
             transport=transport, timeout=self._timeout, follow_redirects=False
         )
         self._closed = False
@@ -411,15 +412,16 @@ class AsyncClient:
                     headers=request.headers,
                 )
                 raise
-        log_attempt(
-            method=request.method,
-            path=path,
-            outcome=str(response.status_code),
-            elapsed=time.monotonic() - started,
-            request_id=_request_id(response),
-            retries=retries,
-            headers=request.headers,
-        )
+        if logger.isEnabledFor(logging.DEBUG):  # the request id lookup is not free
+            log_attempt(
+                method=request.method,
+                path=path,
+                outcome=str(response.status_code),
+                elapsed=time.monotonic() - started,
+                request_id=_request_id(response),
+                retries=retries,
+                headers=request.headers,
+            )
         if any(name.startswith("x-rate-limit-") for name in response.headers):
             self._shared.last_rate_limit = rate_limit_info(response.headers)
         return response
@@ -452,6 +454,33 @@ class AsyncClient:
             method, path, params=params, json_body=json_body, files=files, auth=auth
         )
         return decode_body(response, cast_to, method=method, path=path)
+
+
+class _NoCookies(httpx.Cookies):
+    """An always empty jar: a response's `Set-Cookie` is not stored."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class _OwnPool(httpx.AsyncClient):
+    """The client's own pool, whose requests `_new_request` builds without any cookie jar.
+
+    Nothing would ever send what httpx's jar stores, and filling it costs ~12 us per response
+    (urllib's cookie machinery runs whether or not there is a `Set-Cookie`), so it stays empty.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._no_cookies = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        raise AttributeError("the SDK's own pool sends no cookies")
 
 
 @attrs.define
