@@ -480,9 +480,7 @@ class Customers:
         first = (
             None if starting_after is None else encode_datetime(starting_after, "starting_after")
         )
-        cursor = customers_cursor(
-            query.pairs, order=order, starting_after=first[0][1] if first else None
-        )
+        cursor = customers_cursor(query.pairs, order=order, starting_after=first)
         return self._pager(BASE, CustomersPage, cursor, limit, max_items)
 
     def iter_activity(
