@@ -22,8 +22,9 @@ millisecond, more than fit on one page. The spec does not say whether `starting_
    its request forever. It walks the millisecond T alone instead: the order's date filters are
    narrowed to the window (T-1 ms, T+1 ms), intersected with the caller's own bounds (narrowed,
    never widened or dropped), and read with `page` = 1, 2, ... at the full `limit`, keeping only
-   customers exactly at T. A short page ends the window; after page 99 (the API's cap, so up to
-   9,900 customers in one millisecond) with more to come, the walk raises `VoucherifyError`.
+   customers exactly at T. A short page, or one that reaches past T (inclusive bounds), ends
+   the window; after page 99 (the API's cap, so up to 9,900 customers in one millisecond) with
+   more to come, the walk raises `VoucherifyError` (`has_more: false` there means none).
 4. **Past the tie.** Once T is complete, the walk resumes strictly past it: `starting_after` = T.
 5. **Learning the bounds.** A bound is known to be inclusive as soon as a customer exactly at a
    bound the cursor sent comes back. From then on the cursor sends tighter bounds (T instead of
@@ -88,6 +89,15 @@ class Cursor(Protocol[P_contra, T]):
 def _full(count: int, asked: int, has_more: bool | None) -> bool:
     """Whether more may follow a page of `count` items asked with `limit=asked`."""
     return count >= asked or has_more is True
+
+
+def _past_cap(count: int, asked: int, has_more: bool | None) -> bool:
+    """Whether items remain after the last page the API serves (page 99 of `count` items).
+
+    Stricter than `_full`: a full last page with `has_more: false` has nothing after it, and
+    raising the cap error there would claim items that do not exist.
+    """
+    return has_more if has_more is not None else count >= asked
 
 
 def _smaller(limit: int, remaining: int | None) -> int:
@@ -176,8 +186,13 @@ class TimeCursor:
         raw = page.customers
         self._learn(raw)
         more = _full(len(raw), asked, page.has_more)
-        if self._window is not None:
-            return self._advance_window(self._window, raw, more)
+        window = self._window
+        if window is not None:
+            if raw and self._beyond(self._ms(raw[-1]), window.ms):
+                more = False  # the page reached past the tie (inclusive bounds): it is complete
+            elif window.page >= MAX_PAGE:
+                more = _past_cap(len(raw), asked, page.has_more)
+            return self._advance_window(window, raw, more)
         items = [customer for customer in raw if self._is_new(customer)]
         if not more:
             return items, None
@@ -254,6 +269,10 @@ class TimeCursor:
             ("starting_after", format_datetime(cursor)),
         ]
 
+    def _beyond(self, ms: datetime, reference: datetime) -> bool:
+        """Whether `ms` comes after `reference` in the walk's direction."""
+        return ms < reference if self._descending else ms > reference
+
     def _is_new(self, customer: Customer) -> bool:
         ms = self._ms(customer)
         boundary = self._boundary
@@ -328,6 +347,8 @@ class PageNumberCursor:
         if not _full(len(page.customers), asked, page.has_more):
             return items, None
         if self._page >= MAX_PAGE:
+            if not _past_cap(len(page.customers), asked, page.has_more):
+                return items, None
             return items, VoucherifyError(
                 f"list customers stops at page {MAX_PAGE} (the API's page cap) in orders "
                 "without a date cursor, and more customers remain: narrow the walk with "
