@@ -1,0 +1,237 @@
+"""A small fake of `GET /v1/customers` with real cursor semantics, for the pagination tests.
+
+It serves a fixed list of rows (plus any added while a walk runs) through `httpx.MockTransport`
+and implements what the pager depends on: millisecond timestamps with ties (broken by id in the
+order's direction), `starting_after` per order, `created_at[before]/[after]`,
+`updated_at[before]/[after]`, `page` (capped at 99 like the API), `limit` and `has_more`.
+
+The spec does not say whether the bounds include their value, so the fake can do either, and
+separately: `cursor_inclusive` for `starting_after`, `filter_inclusive` for the date filters.
+`expected()` is the ground truth: the ids the server's order holds for the filters, no cursor.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+
+from voucherify_async import AsyncClient
+
+BASE_URL = "https://api.voucherify.test"
+T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+MS = timedelta(milliseconds=1)
+ORDERS = ("created_at", "-created_at", "updated_at", "-updated_at", "source_id", "-source_id")
+DATE_FILTERS = (
+    "created_at[before]",
+    "created_at[after]",
+    "updated_at[before]",
+    "updated_at[after]",
+)
+MAX_PAGE = 99
+
+
+def at(ms: int) -> datetime:
+    """`T0` plus `ms` milliseconds."""
+    return T0 + ms * MS
+
+
+def wire(value: datetime) -> str:
+    """A datetime as the API writes it (UTC, milliseconds, `Z`)."""
+    utc = value.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+@dataclass
+class Row:
+    """One stored customer."""
+
+    id: str
+    created_at: datetime
+    updated_at: datetime
+    source_id: str
+    city: str = "Warsaw"
+    name: str = "Customer"
+    segments: frozenset[str] = frozenset()
+
+    def stamp(self, order: str) -> datetime:
+        return self.updated_at if order.lstrip("-") == "updated_at" else self.created_at
+
+    def render(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "source_id": self.source_id,
+            "name": self.name,
+            "address": {"city": self.city},
+            "metadata": {},
+            "created_at": wire(self.created_at),
+            "updated_at": wire(self.updated_at),
+            "object": "customer",
+        }
+
+
+def rows_at(
+    offsets_ms: Iterable[int],
+    *,
+    updated_ms: Iterable[int] | None = None,
+    seed: int = 0,
+) -> list[Row]:
+    """One row per offset (repeat an offset for a tie); ids random so ties sort unlike creation.
+
+    `updated_ms` gives each row's `updated_at` offset (default: its `created_at`), so the
+    `updated_at` orders can differ from the `created_at` ones.
+    """
+    rng = random.Random(seed)
+    created = list(offsets_ms)
+    updated = created if updated_ms is None else list(updated_ms)
+    assert len(updated) == len(created)
+    rows = []
+    for number, (offset, updated_offset) in enumerate(zip(created, updated, strict=True), 1):
+        suffix = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12))
+        rows.append(
+            Row(
+                id=f"cust_{suffix}{number:05d}",
+                created_at=at(offset),
+                updated_at=at(updated_offset),
+                source_id=f"src-{rng.randrange(10**6):06d}-{number:05d}",
+                city=("Warsaw", "Berlin")[number % 2],
+                name=f"Customer {number % 3}",
+                segments=frozenset({"seg_most"} if number % 5 else ()),
+            )
+        )
+    return rows
+
+
+@dataclass
+class ListServer:
+    """The fake endpoint. `requests` holds each request's decoded query pairs, in order."""
+
+    rows: list[Row]
+    cursor_inclusive: bool = False
+    filter_inclusive: bool = False
+    send_has_more: bool = True
+    #: Called with the request's query before each answer (e.g. to add customers mid-walk).
+    on_request: Callable[[ListServer, list[tuple[str, str]]], None] | None = None
+    requests: list[list[tuple[str, str]]] = field(default_factory=list)
+
+    # -- ground truth ---------------------------------------------------------------------------
+
+    def ordered(self, order: str | None = None) -> list[Row]:
+        """Every row in the server's order."""
+        name = order or "-created_at"
+        field_name = name.lstrip("-")
+        if field_name == "source_id":
+
+            def key(row: Row) -> tuple[object, str]:
+                return (row.source_id, row.id)
+        else:
+
+            def key(row: Row) -> tuple[object, str]:
+                return (row.stamp(name), row.id)
+
+        return sorted(self.rows, key=key, reverse=name.startswith("-"))
+
+    def expected(self, order: str | None = None, **filters: str) -> list[str]:
+        """The ids a walk must yield: the filtered rows in the server's order."""
+        pairs = list(filters.items())
+        return [row.id for row in self.ordered(order) if self._matches(row, pairs)]
+
+    # -- the endpoint ---------------------------------------------------------------------------
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        assert request.method == "GET"
+        assert request.url.path == "/v1/customers"
+        pairs = parse_qsl(request.url.query.decode("ascii"), keep_blank_values=True)
+        self.requests.append(pairs)
+        if self.on_request is not None:
+            self.on_request(self, pairs)
+        query = dict(pairs)
+        limit = int(query.get("limit", "10"))
+        page = int(query.get("page", "1"))
+        if not 1 <= limit <= 100 or not 1 <= page <= MAX_PAGE:
+            return _error(400, "invalid_query_params", f"limit {limit} / page {page} out of range")
+        order = query.get("order", "-created_at")
+        if order not in ORDERS:
+            return _error(400, "invalid_query_params", f"order {order!r}")
+        selected = [row for row in self.ordered(order) if self._matches(row, pairs)]
+        remaining = selected
+        if "starting_after" in query:
+            cursor = parse(query["starting_after"])
+            remaining = [row for row in selected if self._past_cursor(row, order, cursor)]
+        start = (page - 1) * limit
+        body: dict[str, object] = {
+            "object": "list",
+            "data_ref": "customers",
+            "customers": [row.render() for row in remaining[start : start + limit]],
+            "total": len(selected),
+        }
+        if self.send_has_more:
+            body["has_more"] = len(remaining) > start + limit
+        return httpx.Response(200, json=body)
+
+    def _past_cursor(self, row: Row, order: str, cursor: datetime) -> bool:
+        stamp = row.stamp(order)
+        if order in ("created_at", "updated_at"):
+            return stamp >= cursor if self.cursor_inclusive else stamp > cursor
+        return stamp <= cursor if self.cursor_inclusive else stamp < cursor
+
+    def _matches(self, row: Row, pairs: Sequence[tuple[str, str]]) -> bool:
+        for name, value in pairs:
+            if name in DATE_FILTERS:
+                actual = row.created_at if name.startswith("created") else row.updated_at
+                bound = parse(value)
+                if name.endswith("[before]"):
+                    ok = actual <= bound if self.filter_inclusive else actual < bound
+                else:
+                    ok = actual >= bound if self.filter_inclusive else actual > bound
+                if not ok:
+                    return False
+            elif name in ("city", "name", "segment_id"):
+                values = {"city": {row.city}, "name": {row.name}, "segment_id": row.segments}
+                if value not in values[name]:
+                    return False
+        return True
+
+    # -- the client -----------------------------------------------------------------------------
+
+    def client(self) -> AsyncClient:
+        """A client talking to this fake, retries off."""
+        return AsyncClient(
+            "app-id",
+            "secret-key",
+            base_url=BASE_URL,
+            max_retries=0,
+            transport=httpx.MockTransport(self.handler),
+        )
+
+    # -- what was sent --------------------------------------------------------------------------
+
+    def sent(self, name: str) -> list[str | None]:
+        """The value of `name` in each request (`None` where absent)."""
+        return [dict(pairs).get(name) for pairs in self.requests]
+
+
+def _error(status: int, key: str, details: str) -> httpx.Response:
+    body = {"code": status, "key": key, "message": "Invalid query", "details": details}
+    return httpx.Response(
+        status, content=json.dumps(body), headers={"content-type": "application/json"}
+    )
+
+
+#: `(cursor_inclusive, filter_inclusive)`: every combination the cursor must work on blind.
+SEMANTICS = [
+    pytest.param((False, False), id="cursor-excl-filter-excl"),
+    pytest.param((False, True), id="cursor-excl-filter-incl"),
+    pytest.param((True, False), id="cursor-incl-filter-excl"),
+    pytest.param((True, True), id="cursor-incl-filter-incl"),
+]
