@@ -277,7 +277,7 @@ class TimeCursor:
         ms = self._ms(customer)
         boundary = self._boundary
         if boundary is not None:
-            if ms > boundary.ms if self._descending else ms < boundary.ms:
+            if self._beyond(boundary.ms, ms):
                 return False  # earlier in the walk than the boundary: yielded already
             if ms == boundary.ms:
                 if boundary.complete or _id(customer) in boundary.ids:
