@@ -45,18 +45,24 @@ async def raw_pages(client: httpx.AsyncClient) -> AsyncIterator[list[dict[str, A
         params["starting_after"] = body["customers"][-1]["created_at"]
 
 
-async def page_sizes(server: LoopbackServer) -> tuple[int, int]:
-    """One full page: its body's bytes, and the peak Python memory of fetching it as models."""
+async def memory(server: LoopbackServer) -> tuple[int, int, int]:
+    """A page's bytes on the wire; Python's peak allocations (tracemalloc, untimed) while one
+    page is fetched as models, and during a whole walk."""
     async with raw_client(server, "httpx") as raw:
         wire = len((await raw.get(PATH, params={"limit": str(PAGE)})).content)
     async with our_client(server, "httpx") as client:
         await client.customers.list(limit=PAGE)  # hooks and connection outside the measure
-        tracemalloc.start()
-        page = await client.customers.list(limit=PAGE)
-        decoded = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    assert len(page.customers) == PAGE
-    return wire, decoded
+        peaks = []
+        for walk_all in (False, True):
+            tracemalloc.start()
+            if walk_all:
+                async for _customer in client.customers.iter_all(limit=PAGE):
+                    pass
+            else:
+                await client.customers.list(limit=PAGE)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+    return wire, peaks[0], peaks[1]
 
 
 def walk(
@@ -134,7 +140,7 @@ def _mb(size: float) -> str:
 async def scenario_walk(server: LoopbackServer, args: argparse.Namespace) -> list[Comparison]:
     total = args.customers
     server.configure(total=total)
-    wire, decoded = await page_sizes(server)
+    wire, decoded, traced = await memory(server)
     name = f"S3 iter_all x{total:,}"
     out = []
     for backend in args.backends:
@@ -150,7 +156,8 @@ async def scenario_walk(server: LoopbackServer, args: argparse.Namespace) -> lis
             f"(warm-up {_mb(warm_up)}, rounds {', '.join(_mb(g) for g in rounds)}; "
             f"raw loop at worst {_mb(max(growth['raw']))}); a page of {PAGE} is {wire:,} bytes "
             f"on the wire (3 pages = {_mb(3 * wire)}) and peaks at {_mb(decoded)} while fetched "
-            f"and decoded into models (3 pages = {_mb(3 * decoded)})"
+            f"and decoded into models (3 pages = {_mb(3 * decoded)}); tracemalloc's peak during "
+            f"a whole walk: {_mb(traced)} ({traced / decoded:.1f} decoded pages)"
         )
         out.append(comparison)
     if args.with_official:
