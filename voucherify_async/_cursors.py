@@ -200,8 +200,8 @@ class TimeCursor:
         if boundary is None:
             return items, self._last  # nothing to go on: the pager's repeat guard stops it
         tied = not boundary.complete and len(raw) >= asked
-        if tied and {self._ms(customer) for customer in raw} == {boundary.ms}:
-            return items, self._enter_window(boundary.ms)  # a whole page in one millisecond
+        if tied and self._ms(raw[0]) == self._ms(raw[-1]) == boundary.ms:
+            return items, self._enter_window(boundary.ms)  # a whole (sorted) page in one ms
         following = self._past(boundary)
         if tied and following == self._last:
             return items, self._enter_window(boundary.ms)  # nothing past the boundary fitted
