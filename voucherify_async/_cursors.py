@@ -23,13 +23,17 @@ millisecond, more than fit on one page. The spec does not say whether `starting_
    narrowed to the window (T-1 ms, T+1 ms), intersected with the caller's own bounds (narrowed,
    never widened or dropped), and read with `page` = 1, 2, ... at the full `limit`, keeping only
    customers exactly at T. A short page, or one that reaches past T (inclusive bounds), ends
-   the window; after page 99 (the API's cap, so up to 9,900 customers in one millisecond) with
-   more to come, the walk raises `VoucherifyError` (`has_more: false` there means none).
+   the window; after page 99 (the API's cap: 99 pages of `limit`, so up to 9,900 customers in one
+   millisecond at `limit=100`) with more to come, the walk raises `VoucherifyError`
+   (`has_more: false` there means none). Reading by page offset assumes what any offset
+   pagination does: the server keeps one order among the customers of T from page to page, and
+   none of them is deleted or re-stamped while T is walked.
 4. **Past the tie.** Once T is complete, the walk resumes strictly past it: `starting_after` = T.
 5. **Learning the bounds.** A bound is known to be inclusive as soon as a customer exactly at a
    bound the cursor sent comes back. From then on the cursor sends tighter bounds (T instead of
-   T+1 ms in step 2, T-1 ms in step 4, the window [T, T] in step 3). Without that, an inclusive
-   `starting_after` would hand T's customers back in step 4 forever.
+   T+1 ms in step 2, T-1 ms in step 4, the window [T, T] in step 3; a window that learns it
+   midway starts again at [T, T], so T's neighbours never use up its pages). Without that, an
+   inclusive `starting_after` would hand T's customers back in step 4 forever.
 
 Every request carries every filter the caller gave; a customer updated during an `updated_at`
 walk moves to its new place in the order and can be met again there, with its new data.
@@ -49,6 +53,7 @@ from typing import Generic, Protocol, TypeVar
 from ._convert import format_datetime
 from ._errors import VoucherifyError
 from ._models import ActivitiesPage, Customer, CustomerActivity, CustomersPage
+from ._queries import MAX_PAGE, Query
 
 __all__ = [
     "Cursor",
@@ -60,13 +65,11 @@ __all__ = [
     "customers_cursor",
 ]
 
-Query = list[tuple[str, str]]
 Next = Query | VoucherifyError | None
 
 P_contra = TypeVar("P_contra", contravariant=True)
 T = TypeVar("T")
 
-MAX_PAGE = 99
 _MS = timedelta(milliseconds=1)
 
 
@@ -192,7 +195,7 @@ class TimeCursor:
                 more = False  # the page reached past the tie (inclusive bounds): it is complete
             elif window.page >= MAX_PAGE:
                 more = _past_cap(len(raw), asked, page.has_more)
-            return self._advance_window(window, raw, more)
+            return self._advance_window(window, raw, more, asked)
         items = [customer for customer in raw if self._is_new(customer)]
         if not more:
             return items, None
@@ -228,7 +231,7 @@ class TimeCursor:
         return query
 
     def _advance_window(
-        self, window: _Window, raw: list[Customer], more: bool
+        self, window: _Window, raw: list[Customer], more: bool, asked: int
     ) -> tuple[list[Customer], Next]:
         boundary = self._boundary
         assert boundary is not None
@@ -239,10 +242,16 @@ class TimeCursor:
                 boundary.ids.add(_id(customer))
                 items.append(customer)
         if more:
+            if self._filter_inclusive and window.after != window.before:
+                # The filters turned out to include their bounds, so the window holds T's
+                # neighbours too: read T alone from page 1 (the ids seen drop the repeats),
+                # lest the neighbours use up pages of the cap.
+                return items, self._enter_window(window.ms)
             if window.page >= MAX_PAGE:
                 return items, VoucherifyError(
                     f"more customers share {self._stamp} {format_datetime(window.ms)} than "
-                    f"{MAX_PAGE} pages hold (the API's page cap): the walk cannot go past them"
+                    f"{MAX_PAGE} pages of {asked} hold (the API's page cap): the walk cannot "
+                    "go past them (a larger limit, up to 100, holds more)"
                 )
             window.page += 1
             return items, self._window_query(window)
@@ -439,7 +448,7 @@ class LastItemCursor:
     def advance(self, page: ActivitiesPage, asked: int) -> tuple[list[CustomerActivity], Next]:
         """The page's items; the next request after a full page."""
         items = page.data
-        if len(items) < asked or not items:
+        if len(items) < asked:
             return items, None
         last = items[-1]
         if last.id is not None:

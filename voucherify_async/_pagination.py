@@ -10,7 +10,10 @@ got (`Cursor.advance`). The pager does the rest, the same way for every endpoint
 - Every filter the caller gave is part of every request: cursors only add or narrow parameters.
 - A cursor that answers the same next request twice in a row (a server repeating a cursor)
   raises `VoucherifyError` instead of looping forever. Errors a cursor defers (a page cap
-  reached) are raised after the page that revealed them has been yielded.
+  reached) are raised after the page that revealed them has been yielded, and again on every
+  later step: a walk that could not finish never ends as if it had.
+- A request that fails (an API error after the retries, a timeout, a cancelled step) is sent
+  again by the next step: iterating the same pager again retries the walk where it stopped.
 
 Concurrency. Plain `async for item in pager` fetches each page when the previous one is used
 up, in the caller's task: nothing runs between two steps of the loop, so breaking out of it, an
@@ -20,9 +23,11 @@ exception in its body or cancelling the task leaves nothing behind, and no `aclo
 left by `__aexit__`) runs one producer task that fetches page N+1 while the caller processes page
 N, and hands pages over a zero-buffer memory object stream, so it is never more than one page
 ahead (about two pages in memory). A failed request is handed over as a value and raised at the
-point of the loop a sequential walk would have raised it. Leaving the block (normally, by
-`break`, by an exception or by cancellation) or `await pager.aclose()` cancels the producer and
-waits, shielded, until it has stopped, so no task, request or connection outlives the block.
+point of the loop a sequential walk would have raised it; the producer stops there, and a
+caller who iterates again goes on without prefetch, from the failed request. Leaving the block
+(normally, by `break`, by an exception or by cancellation) or `await pager.aclose()` cancels
+the producer and waits, shielded, until it has stopped, so no task, request or connection
+outlives the block.
 Nothing is ever yielded from inside a task group: the task group belongs to the pager object,
 never to an async generator. (`contextlib.aclosing(pager)` works too, but only calls `aclose()`;
 without `async with pager` there is no prefetch task to stop.)
@@ -79,10 +84,11 @@ class _Walk(Generic[P, T]):
         sent = self._next
         if sent is None or self._remaining == 0:
             return None
-        self._next = None  # a failed request ends the walk
         if isinstance(sent, VoucherifyError):
-            raise sent
+            raise sent  # again on every call: an unfinished walk never looks finished
         asked = self._cursor.page_size(self._limit, self._remaining)
+        # A request that fails (or is cancelled) leaves `_next` as it was: the next call
+        # sends it again, so a caller can retry the walk where it stopped.
         page = await self._fetch([("limit", str(asked)), *sent])
         items, following = self._cursor.advance(page, asked)
         if following == sent:
@@ -178,6 +184,9 @@ class AsyncPager(Generic[T]):
         except anyio.EndOfStream:
             return None
         if isinstance(page, _Failure):
+            # The producer has stopped: go on without prefetch, from the failed request.
+            self._receive.close()
+            self._receive = None
             raise page.error
         return page
 

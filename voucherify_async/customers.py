@@ -463,7 +463,8 @@ class Customers:
         Raises:
             ValueError: for a bad argument, at the call (nothing is sent).
             VoucherifyError: while iterating, when a `source_id` walk reaches the page cap with
-                more customers left, or more than 9,900 customers share one millisecond.
+                more customers left, or more than 99 pages of `limit` customers share one
+                millisecond.
         """
         query = customer_filters(
             QueryBuilder(),
