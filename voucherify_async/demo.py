@@ -94,10 +94,23 @@ async def run(out: TextIO = sys.stdout) -> None:
             done = result.done_count if result else None
             print(f"bulk      {action.status}: {done} customer(s) updated", file=out)
         finally:
-            for customer in created:
-                await client.customers.delete(customer.id or customer.source_id or "")
-            if created:
-                print(f"deleted   the {len(created)} customer(s) this demo created", file=out)
+            await _delete(client, created, out)
+
+
+async def _delete(client: AsyncClient, created: list[Customer], out: TextIO) -> None:
+    """Delete what the demo created, each on its own.
+
+    One failed delete neither stops the others nor hides the error that ended the demo.
+    """
+    deleted = 0
+    for customer in created:
+        try:
+            await client.customers.delete(customer.id or customer.source_id or "")
+            deleted += 1
+        except VoucherifyError as exc:
+            print(f"could not delete {customer.id}: {type(exc).__name__}: {exc}", file=out)
+    if deleted:
+        print(f"deleted   the {deleted} customer(s) this demo created", file=out)
 
 
 async def _walk(client: AsyncClient, out: TextIO, *, since: datetime | None) -> None:
