@@ -7,7 +7,11 @@ order's direction), `starting_after` per order, `created_at[before]/[after]`,
 
 The spec does not say whether the bounds include their value, so the fake can do either, and
 separately: `cursor_inclusive` for `starting_after`, `filter_inclusive` for the date filters.
-`expected()` is the ground truth: the ids the server's order holds for the filters, no cursor.
+`expected()` is the ground truth: the ids the server's order holds for the filters, from the
+caller's own `starting_after` (with this server's bound) and up to `max_items`, if given.
+
+Shared by the pagination tests: `walk()` (the ids of one `iter_all` walk, under `GUARD`),
+`DATE_ORDERS`, and `every_semantics`, which runs a test on each `SEMANTICS` of the bounds.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qsl
 
+import anyio
 import httpx
 import pytest
 
@@ -28,6 +34,8 @@ BASE_URL = "https://api.voucherify.test"
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 MS = timedelta(milliseconds=1)
 ORDERS = ("created_at", "-created_at", "updated_at", "-updated_at", "source_id", "-source_id")
+#: The orders `iter_all` walks by `starting_after` (`None`: the API's default, newest first).
+DATE_ORDERS = [None, "created_at", "-created_at", "updated_at", "-updated_at"]
 DATE_FILTERS = (
     "created_at[before]",
     "created_at[after]",
@@ -35,6 +43,7 @@ DATE_FILTERS = (
     "updated_at[after]",
 )
 MAX_PAGE = 99
+GUARD = 20  # seconds: a walk that loops forever fails here instead of hanging the suite
 
 
 def at(ms: int) -> datetime:
@@ -141,10 +150,29 @@ class ListServer:
 
         return sorted(self.rows, key=key, reverse=name.startswith("-"))
 
-    def expected(self, order: str | None = None, **filters: str) -> list[str]:
-        """The ids a walk must yield: the filtered rows in the server's order."""
+    def expected(
+        self,
+        order: str | None = None,
+        *,
+        starting_after: datetime | None = None,
+        max_items: int | None = None,
+        **filters: str,
+    ) -> list[str]:
+        """The ids a walk must yield: the filtered rows in the server's order.
+
+        `filters` are query pairs as sent (`created_at[after]=...`). `starting_after` (the
+        caller's own cursor) keeps the rows past it, by this server's `cursor_inclusive`;
+        `max_items` keeps the first ones.
+        """
+        name = order or "-created_at"
         pairs = list(filters.items())
-        return [row.id for row in self.ordered(order) if self._matches(row, pairs)]
+        ids = [
+            row.id
+            for row in self.ordered(name)
+            if self._matches(row, pairs)
+            and (starting_after is None or self._past_cursor(row, name, starting_after))
+        ]
+        return ids if max_items is None else ids[:max_items]
 
     # -- the endpoint ---------------------------------------------------------------------------
 
@@ -235,3 +263,16 @@ SEMANTICS = [
     pytest.param((True, False), id="cursor-incl-filter-excl"),
     pytest.param((True, True), id="cursor-incl-filter-incl"),
 ]
+#: Runs a test once per `SEMANTICS`, as its `semantics` argument: `ListServer(rows, *semantics)`.
+every_semantics = pytest.mark.parametrize("semantics", SEMANTICS)
+
+
+async def walk(server: ListServer, *, prefetch: bool = False, **options: Any) -> list[str]:
+    """The ids `iter_all(**options)` yields from `server`; in `async with pager:` if `prefetch`."""
+    async with server.client() as client:
+        with anyio.fail_after(GUARD):
+            pager = client.customers.iter_all(**options)
+            if not prefetch:
+                return [c.id or "" async for c in pager]
+            async with pager:
+                return [c.id or "" async for c in pager]

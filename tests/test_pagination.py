@@ -20,20 +20,22 @@ import httpx
 import pytest
 import respx
 from _conformance import Conformance
-from _list_server import SEMANTICS, ListServer, Row, at, rows_at, wire
+from _list_server import (
+    DATE_ORDERS,
+    GUARD,
+    ListServer,
+    Row,
+    at,
+    every_semantics,
+    rows_at,
+    walk,
+    wire,
+)
 
 from voucherify_async import AsyncClient, AsyncPager, VoucherifyError
 from voucherify_async.testing import FakeVoucherify, ManualClock
 
-GUARD = 20  # seconds: a walk that loops forever fails here instead of hanging the suite
-DATE_ORDERS = [None, "created_at", "-created_at", "updated_at", "-updated_at"]
 CUSTOMER = "cust_walker"
-
-
-async def walk(server: ListServer, **options: Any) -> list[str]:
-    async with server.client() as client:
-        with anyio.fail_after(GUARD):
-            return [c.id or "" async for c in client.customers.iter_all(**options)]
 
 
 def thousand_and_fifty() -> list[Row]:
@@ -41,13 +43,6 @@ def thousand_and_fifty() -> list[Row]:
     updated = list(range(1050))
     random.Random(7).shuffle(updated)
     return rows_at([i // 3 for i in range(1050)], updated_ms=[u // 3 for u in updated])
-
-
-@pytest.fixture(params=SEMANTICS)
-def semantics(request: pytest.FixtureRequest) -> tuple[bool, bool]:
-    """`(cursor_inclusive, filter_inclusive)` of the server."""
-    cursor_inclusive, filter_inclusive = request.param
-    return bool(cursor_inclusive), bool(filter_inclusive)
 
 
 @pytest.fixture
@@ -86,6 +81,7 @@ async def test_every_exchange_of_a_walk_on_the_embedded_fake_is_validated(
 
 
 @pytest.mark.parametrize("order", [*DATE_ORDERS, "source_id", "-source_id"])
+@every_semantics
 async def test_each_order_yields_1050_customers_once_in_the_servers_order(
     semantics: tuple[bool, bool], order: str | None
 ) -> None:
@@ -127,6 +123,7 @@ async def test_customers_created_during_a_newest_first_walk_do_not_shift_it() ->
     assert len(created) == len(server.requests) - 1 > 3
 
 
+@every_semantics
 async def test_the_callers_starting_after_is_where_the_walk_starts(
     semantics: tuple[bool, bool],
 ) -> None:
@@ -188,6 +185,7 @@ async def test_every_filter_is_sent_on_every_page_request(order: str | None) -> 
 
 
 @pytest.mark.parametrize("order", DATE_ORDERS)
+@every_semantics
 async def test_date_bounds_are_only_ever_narrowed(
     semantics: tuple[bool, bool], order: str | None
 ) -> None:
@@ -448,6 +446,7 @@ async def test_iter_activities_takes_its_cursor_from_the_last_item(
 # -- pages() --------------------------------------------------------------------------------------
 
 
+@every_semantics
 async def test_pages_yields_the_new_items_of_each_request_without_repeats(
     semantics: tuple[bool, bool],
 ) -> None:
