@@ -128,6 +128,17 @@ async def test_a_tie_filling_exactly_99_pages_completes_without_the_cap_error(
     assert await walk(server, limit=1) == server.expected()
 
 
+@pytest.mark.parametrize(("order", "neighbour"), [(None, -1), ("created_at", 1)])
+@every_semantics
+async def test_a_99_page_tie_followed_by_a_neighbour_in_the_walks_direction_completes(
+    semantics: tuple[bool, bool], order: str | None, neighbour: int
+) -> None:
+    # Page 99 of the tie is full and has_more is true: of the tie itself, or only of the
+    # customer 1 ms on, whom inclusive filters put in the window. The walk must tell which.
+    server = ListServer(rows_at([*[0] * 99, neighbour]), *semantics)
+    assert await walk(server, limit=1, order=order) == server.expected(order)
+
+
 @pytest.mark.parametrize("order", [None, "created_at"])
 async def test_neighbours_of_a_99_page_tie_do_not_count_as_more_of_it(
     order: str | None,

@@ -25,9 +25,11 @@ millisecond, more than fit on one page. The spec does not say whether `starting_
    customers exactly at T. A short page, or one that reaches past T (inclusive bounds), ends
    the window; after page 99 (the API's cap: 99 pages of `limit`, so up to 9,900 customers in one
    millisecond at `limit=100`) with more to come, the walk raises `VoucherifyError`
-   (`has_more: false` there means none). Reading by page offset assumes what any offset
-   pagination does: the server keeps one order among the customers of T from page to page, and
-   none of them is deleted or re-stamped while T is walked.
+   (`has_more: false` there means none; when the filters may include their bounds, page 99 of
+   [T, T] is asked first, since what follows may be a neighbour 1 ms away). Reading by page
+   offset assumes what any offset pagination does: the server keeps one order among the
+   customers of T from page to page, and none of them is deleted or re-stamped while T is
+   walked.
 4. **Past the tie.** Once T is complete, the walk resumes strictly past it: `starting_after` = T.
 5. **Learning the bounds.** A bound is known to be inclusive as soon as a customer exactly at a
    bound the cursor sent comes back. From then on the cursor sends tighter bounds (T instead of
@@ -127,6 +129,7 @@ class _Window:
     after: datetime
     before: datetime
     page: int = 1
+    probe: bool = False  # page 99 of [T, T], asked to tell T's customers from its neighbours'
 
 
 class TimeCursor:
@@ -241,18 +244,27 @@ class TimeCursor:
             if self._ms(customer) == window.ms and _id(customer) not in boundary.ids:
                 boundary.ids.add(_id(customer))
                 items.append(customer)
+        cap = VoucherifyError(
+            f"more customers share {self._stamp} {format_datetime(window.ms)} than "
+            f"{MAX_PAGE} pages of {asked} hold (the API's page cap): the walk cannot "
+            "go past them (a larger limit, up to 100, holds more)"
+        )
+        if window.probe and not raw:
+            return items, cap  # exclusive filters: the wide window held T's customers only
         if more:
-            if self._filter_inclusive and window.after != window.before:
+            wide = window.after != window.before
+            if self._filter_inclusive and wide:
                 # The filters turned out to include their bounds, so the window holds T's
                 # neighbours too: read T alone from page 1 (the ids seen drop the repeats),
                 # lest the neighbours use up pages of the cap.
                 return items, self._enter_window(window.ms)
             if window.page >= MAX_PAGE:
-                return items, VoucherifyError(
-                    f"more customers share {self._stamp} {format_datetime(window.ms)} than "
-                    f"{MAX_PAGE} pages of {asked} hold (the API's page cap): the walk cannot "
-                    "go past them (a larger limit, up to 100, holds more)"
-                )
+                if not wide:
+                    return items, cap
+                # What follows page 99 may be a neighbour 1 ms away, if the filters include
+                # their bounds: page 99 of [T, T] tells (empty when they do not).
+                self._window = _Window(window.ms, window.ms, window.ms, MAX_PAGE, probe=True)
+                return items, self._window_query(self._window)
             window.page += 1
             return items, self._window_query(window)
         self._window = None
