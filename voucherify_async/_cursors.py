@@ -168,7 +168,6 @@ class TimeCursor:
         self._sent_cursor: datetime | None = (
             datetime.fromisoformat(starting_after) if starting_after is not None else None
         )
-        self._sent_bounds: tuple[datetime, datetime] | None = None
         self._last: Query | None = None
 
     def start(self) -> Next:
@@ -227,7 +226,6 @@ class TimeCursor:
     def _window_query(self, window: _Window) -> Query:
         after = window.after if self._after is None else max(window.after, self._after)
         before = window.before if self._before is None else min(window.before, self._before)
-        self._sent_bounds = (window.after, window.before)
         self._sent_cursor = None
         query = [*self._filters, *self._bounds(after, before), ("page", str(window.page))]
         self._last = query
@@ -268,7 +266,6 @@ class TimeCursor:
             window.page += 1
             return items, self._window_query(window)
         self._window = None
-        self._sent_bounds = None
         boundary.complete = True
         boundary.ids.clear()
         following = self._past(boundary)
@@ -310,13 +307,14 @@ class TimeCursor:
 
     def _learn(self, raw: list[Customer]) -> None:
         """Note a bound the server included: a customer exactly at a bound we sent."""
+        window = self._window  # the window of the request that `raw` answers, if any
         for customer in raw:
             value = getattr(customer, self._stamp)
             if value is None:
                 continue
             if self._sent_cursor is not None and value == self._sent_cursor:
                 self._cursor_inclusive = True
-            if self._sent_bounds is not None and value in self._sent_bounds:
+            if window is not None and value in (window.after, window.before):
                 self._filter_inclusive = True
 
     def _ms(self, customer: Customer) -> datetime:
@@ -409,13 +407,13 @@ class NextIdCursor(Generic[Item]):
     Without `more_starting_after` on a page that has more, the last item's id is the cursor.
     """
 
-    def __init__(self, filters: Query, starting_after_id: str | None = None) -> None:
+    def __init__(self, filters: Query, first: Query) -> None:
         self._filters = filters
-        self._first = starting_after_id
+        self._first = first
 
     def start(self) -> Next:
         """The caller's filters, with the caller's `starting_after_id` if any."""
-        return self._query(self._first)
+        return [*self._filters, *self._first]
 
     def page_size(self, limit: int, remaining: int | None) -> int:
         """No more than still wanted."""
@@ -431,12 +429,7 @@ class NextIdCursor(Generic[Item]):
             return items, VoucherifyError(
                 "the API said has_more but gave no more_starting_after cursor and no items"
             )
-        return items, self._query(cursor)
-
-    def _query(self, cursor: str | None) -> Query:
-        if cursor is None:
-            return list(self._filters)
-        return [*self._filters, ("starting_after_id", cursor)]
+        return items, [*self._filters, ("starting_after_id", cursor)]
 
 
 class LastItemCursor:

@@ -518,7 +518,7 @@ class Customers:
             type=type,
         )
         cursor: NextIdCursor[CustomerActivity] = NextIdCursor(
-            query.pairs, _optional_text(starting_after_id, "starting_after_id")
+            query.pairs, QueryBuilder().text("starting_after_id", starting_after_id).pairs
         )
         return self._pager(path, ActivityPage, cursor, limit, max_items)
 
@@ -581,7 +581,7 @@ class Customers:
             QueryBuilder(), limit=None, order=order, starting_after_id=None, filters=filters
         )
         cursor: NextIdCursor[CustomerRedeemable] = NextIdCursor(
-            query.pairs, _optional_text(starting_after_id, "starting_after_id")
+            query.pairs, QueryBuilder().text("starting_after_id", starting_after_id).pairs
         )
         return self._pager(path, RedeemablesPage, cursor, limit, max_items)
 
@@ -774,12 +774,6 @@ class Customers:
 
 
 _NO_CAP: Final = 2**63
-
-
-def _optional_text(value: object, name: str) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    return value
 
 
 def _consents(consents: object) -> dict[str, bool]:
