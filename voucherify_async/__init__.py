@@ -10,7 +10,6 @@ async with AsyncClient() as client:  # keys from VOUCHERIFY_APP_ID / VOUCHERIFY_
 ```
 """
 
-from ._bulk import BulkChunk, BulkChunkFailure, BulkUpdateError
 from ._client import DEFAULT_BASE_URL, AsyncClient
 from ._errors import (
     APIConnectionError,
@@ -19,6 +18,7 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BulkUpdateError,
     ConflictError,
     InternalServerError,
     NotFoundError,
@@ -36,6 +36,8 @@ from ._models import (
     AsyncActionError,
     AsyncActionRef,
     AsyncActionResult,
+    BulkChunk,
+    BulkChunkFailure,
     Customer,
     CustomerActivity,
     CustomerLoyalty,
@@ -57,7 +59,7 @@ from ._models import (
     SegmentsList,
 )
 from ._pagination import AsyncPager
-from ._params import NOT_GIVEN, NotGiven
+from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
 __all__ = [

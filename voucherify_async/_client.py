@@ -11,7 +11,7 @@ import platform
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import anyio
 import attrs
@@ -24,13 +24,12 @@ from ._errors import (
     VoucherifyConfigError,
 )
 from ._logging import log_attempt, log_retry, logger
-from ._params import NOT_GIVEN, NotGiven
 from ._response import (
-    REQUEST_ID_HEADERS,
     decode_body,
     error_from_response,
     parse_retry_after,
     rate_limit_info,
+    request_id,
 )
 from ._retry import (
     Decision,
@@ -40,7 +39,8 @@ from ._retry import (
     failure_of_status,
     replay_safe,
 )
-from ._transport import HttpBackend, make_transport
+from ._transport import make_transport
+from ._types import NOT_GIVEN, Auth, HttpBackend, NotGiven, Query
 from ._version import __version__
 from .async_actions import AsyncActions
 from .customers import Customers
@@ -50,9 +50,6 @@ __all__ = ["DEFAULT_BASE_URL", "AsyncClient"]
 T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.voucherify.io"
-
-Auth = Literal["server", "client"]
-QueryParams = list[tuple[str, str]]
 
 _USER_AGENT = (
     f"voucherify-async/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
@@ -148,7 +145,6 @@ class AsyncClient:
             limiter=anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
         )
         self._owns_http = http_client is None
-        self._owns_pool = http_client is None  # unlike _owns_http, kept by with_options copies
         if http_client is None and transport is None:
             transport = make_transport(http_backend)
         self._http = http_client or _OwnPool(
@@ -161,6 +157,11 @@ class AsyncClient:
         """The customers API (`/v1/customers`), bound to this client."""
         self.async_actions = AsyncActions(self)
         """The async actions API (`/v1/async-actions`), bound to this client."""
+
+    @property
+    def _owns_pool(self) -> bool:
+        """Whether the pool is the SDK's own (true in `with_options` copies too)."""
+        return isinstance(self._http, _OwnPool)
 
     @property
     def base_url(self) -> str:
@@ -297,7 +298,7 @@ class AsyncClient:
         method: str,
         path: str,
         *,
-        params: QueryParams | None = None,
+        params: Query | None = None,
         json_body: Any = None,
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
@@ -362,7 +363,7 @@ class AsyncClient:
         self,
         method: str,
         path: str,
-        params: QueryParams | None,
+        params: Query | None,
         content: bytes | None,
         files: Mapping[str, Any] | None,
         headers: dict[str, str],
@@ -418,7 +419,7 @@ class AsyncClient:
                 path=path,
                 outcome=str(response.status_code),
                 elapsed=time.monotonic() - started,
-                request_id=_request_id(response),
+                request_id=request_id(response),
                 retries=retries,
                 headers=request.headers,
             )
@@ -444,7 +445,7 @@ class AsyncClient:
         path: str,
         cast_to: type[T],
         *,
-        params: QueryParams | None = None,
+        params: Query | None = None,
         json_body: Any = None,
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
@@ -498,10 +499,6 @@ def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
 def _check_max_retries(max_retries: object) -> None:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
-
-
-def _request_id(response: httpx.Response) -> str | None:
-    return next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
 
 
 def _connection_error(

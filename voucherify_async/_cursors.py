@@ -55,7 +55,8 @@ from typing import Generic, Protocol, TypeVar
 from ._convert import format_datetime
 from ._errors import VoucherifyError
 from ._models import ActivitiesPage, Customer, CustomerActivity, CustomersPage
-from ._queries import MAX_PAGE, Query
+from ._queries import MAX_PAGE
+from ._types import Query
 
 __all__ = [
     "Cursor",

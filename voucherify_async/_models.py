@@ -21,6 +21,8 @@ __all__ = [
     "AsyncActionError",
     "AsyncActionRef",
     "AsyncActionResult",
+    "BulkChunk",
+    "BulkChunkFailure",
     "Customer",
     "CustomerActivity",
     "CustomerLoyalty",
@@ -383,3 +385,39 @@ class CustomerUpdate:
     birthdate: date | str | None = None
     address: Address | dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
+
+
+@frozen(kw_only=True)
+class BulkChunk:
+    """One chunk that the API accepted: records `start` (inclusive) to `stop` (exclusive).
+
+    Attributes:
+        start: the index of the chunk's first record in the input.
+        stop: one past the index of its last record.
+        ref: the async action the API started for it.
+        action: the finished action, when `bulk_update(wait=True)` waited for it.
+    """
+
+    start: int
+    stop: int
+    ref: AsyncActionRef
+    action: AsyncAction | None = None
+
+
+@frozen(kw_only=True)
+class BulkChunkFailure:
+    """One chunk that failed: records `start` (inclusive) to `stop` (exclusive).
+
+    Attributes:
+        start: the index of the chunk's first record in the input.
+        stop: one past the index of its last record.
+        error: what went wrong (an `APIStatusError`, `APIConnectionError`, a `ValueError` for a
+            malformed record, or whatever the records' iterator raised).
+        ref: the chunk's async action when the API accepted it but waiting for it failed, else
+            None (the chunk was not accepted).
+    """
+
+    start: int
+    stop: int
+    error: Exception
+    ref: AsyncActionRef | None = None

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any
 from urllib.parse import quote
 
 from ._convert import format_datetime
 
 __all__ = [
-    "NOT_GIVEN",
-    "NotGiven",
     "check_choice",
     "check_int_range",
     "deep_object_query",
@@ -23,26 +21,6 @@ __all__ = [
     "encode_datetime",
     "path_segment",
 ]
-
-
-class NotGiven:
-    """The type of `NOT_GIVEN`: an argument the caller did not pass (as opposed to `None`)."""
-
-    _instance: NotGiven | None = None
-
-    def __new__(cls) -> NotGiven:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Final = NotGiven()
 
 
 def path_segment(value: object, name: str = "customer_id") -> str:
@@ -61,11 +39,14 @@ def path_segment(value: object, name: str = "customer_id") -> str:
     return encoded
 
 
-def check_int_range(value: object, name: str, low: int, high: int) -> int:
-    """Return `value` if it is an int within `low..high`."""
+def check_int_range(value: object, name: str, low: int, high: int | None) -> int:
+    """Return `value` if it is an int within `low..high` (`high` None: no upper bound)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if not low <= value <= high:
+    if high is None:
+        if value < low:
+            raise ValueError(f"{name} must be >= {low}, got {value}")
+    elif not low <= value <= high:
         raise ValueError(f"{name} must be between {low} and {high}, got {value}")
     return value
 

@@ -20,11 +20,22 @@ from ._errors import (
     status_error_class,
 )
 
-__all__ = ["decode_body", "error_from_response", "parse_retry_after", "rate_limit_info"]
+__all__ = [
+    "decode_body",
+    "error_from_response",
+    "parse_retry_after",
+    "rate_limit_info",
+    "request_id",
+]
 
 T = TypeVar("T")
 
 REQUEST_ID_HEADERS = ("x-request-id", "x-voucherify-request-id")
+
+
+def request_id(response: httpx.Response) -> str | None:
+    """The request id the API sent with `response` (`X-Request-Id` or its Voucherify form)."""
+    return next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
 
 
 def decode_body(response: httpx.Response, cast_to: type[T], *, method: str, path: str) -> T:
@@ -66,9 +77,6 @@ def error_from_response(response: httpx.Response, *, method: str, path: str) -> 
         body = parsed
     else:
         text = excerpt(response.text) if response.content else response.reason_phrase
-    request_id = next(
-        (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
-    )
     cls = status_error_class(response.status_code)
     error = cls(
         status_code=response.status_code,
@@ -76,7 +84,7 @@ def error_from_response(response: httpx.Response, *, method: str, path: str) -> 
         path=path,
         body=body,
         text_excerpt=text,
-        request_id=request_id,
+        request_id=request_id(response),
         response=response,
     )
     if isinstance(error, RateLimitError):

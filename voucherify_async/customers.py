@@ -7,19 +7,14 @@ or your `source_id`; it is percent-encoded as one path segment, so any string is
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterable, Iterable, Mapping
-from datetime import date
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeVar, overload
 
-from ._convert import converter, unstructure_request
-from ._cursors import (
-    Cursor,
-    LastItemCursor,
-    NextIdCursor,
-    Query,
-    customers_cursor,
-)
+from ._bodies import MAX_BULK_RECORDS, bulk_body, consents_body, customer_body
+from ._bulk import bulk_update
+from ._convert import converter
+from ._cursors import Cursor, LastItemCursor, NextIdCursor, customers_cursor
 from ._models import (
     ActivitiesPage,
     ActivityPage,
@@ -30,33 +25,25 @@ from ._models import (
     CustomerActivity,
     CustomerRedeemable,
     CustomersPage,
-    CustomerUpdate,
     PermanentDeletion,
     RedeemablesPage,
     SegmentsList,
 )
 from ._pagination import AsyncPager
-from ._params import (
-    NOT_GIVEN,
-    NotGiven,
-    check_int_range,
-    encode_date,
-    encode_datetime,
-    path_segment,
-)
+from ._params import check_int_range, encode_datetime, path_segment
 from ._queries import (
     ACTIVITIES_ORDERS,
     ACTIVITY_ORDERS,
     CUSTOMER_ORDERS,
     MAX_LIMIT,
     REDEEMABLE_ORDERS,
-    DateTimeArg,
     QueryBuilder,
     activities_filters,
     activity_filters,
     customer_filters,
     redeemable_filters,
 )
+from ._types import NOT_GIVEN, BulkRecord, BulkRecords, DateArg, DateTimeArg, NotGiven, Query
 
 if TYPE_CHECKING:
     from ._client import AsyncClient
@@ -70,68 +57,15 @@ __all__ = [
     "Customers",
 ]
 
-MAX_BULK_RECORDS: Final = 100
-DateArg = date | str
 AddressArg = Address | Mapping[str, Any]
 CsvSource = str | os.PathLike[str] | bytes | IO[bytes]
-BulkRecords = (
-    Iterable[CustomerUpdate | Mapping[str, Any]] | AsyncIterable[CustomerUpdate | Mapping[str, Any]]
-)
 P = TypeVar("P")
 T = TypeVar("T")
 _Refs = list[AsyncActionRef]  # `list` is shadowed by Customers.list inside the class
 _Actions = list[AsyncAction]
+_Records = list[dict[str, Any]]
 
 BASE: Final = "/v1/customers"
-
-
-def _customer_body(**fields: Any) -> dict[str, Any]:
-    """The JSON body of create/update: only the fields the caller passed (None sends null)."""
-    body: dict[str, Any] = {}
-    for name, value in fields.items():
-        if value is NOT_GIVEN:
-            continue
-        if value is None:
-            body[name] = None
-        elif name in ("birthdate", "birthday"):
-            body[name] = encode_date(value, name)
-        elif name == "address":
-            body[name] = _address(value)
-        elif name == "metadata":
-            if not isinstance(value, Mapping):
-                raise TypeError(f"metadata must be a mapping, got {type(value).__name__}")
-            body[name] = converter.unstructure(dict(value))
-        else:
-            if not isinstance(value, str):
-                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-            body[name] = value
-    return body
-
-
-def _address(value: object) -> dict[str, Any]:
-    if isinstance(value, Address):
-        out: dict[str, Any] = converter.unstructure(value)
-        return out
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"address must be an Address or a mapping, got {type(value).__name__}")
-
-
-def _bulk_record(record: object, index: int) -> dict[str, Any]:
-    if not isinstance(record, CustomerUpdate | Mapping):
-        raise TypeError(
-            f"records[{index}] must be a CustomerUpdate or a mapping, got {type(record).__name__}"
-        )
-    body = unstructure_request(record)
-    source_id = body.get("source_id")
-    if not isinstance(source_id, str) or not source_id:
-        raise ValueError(f"records[{index}].source_id is required (a non-empty string)")
-    for name in ("birthdate", "birthday"):
-        if isinstance(body.get(name), date):
-            body[name] = encode_date(body[name], f"records[{index}].{name}")
-    if isinstance(body.get("address"), Address):
-        body["address"] = _address(body["address"])
-    return body
 
 
 class Customers:
@@ -166,7 +100,7 @@ class Customers:
             ValueError: for a malformed date (nothing is sent).
             APIStatusError: when the API refuses the request.
         """
-        body = _customer_body(
+        body = customer_body(
             id=id,
             source_id=source_id,
             name=name,
@@ -211,7 +145,7 @@ class Customers:
             NotFoundError: no customer has that id or source_id.
         """
         path = f"{BASE}/{path_segment(customer_id)}"
-        body = _customer_body(
+        body = customer_body(
             name=name,
             email=email,
             phone=phone,
@@ -639,9 +573,7 @@ class Customers:
         files = {"file": (filename, content, "text/csv")}
         return await self._client._request("POST", f"{BASE}/importCSV", AsyncActionRef, files=files)
 
-    async def update_in_bulk(
-        self, records: Iterable[CustomerUpdate | Mapping[str, Any]]
-    ) -> AsyncActionRef:
+    async def update_in_bulk(self, records: Iterable[BulkRecord]) -> AsyncActionRef:
         """Upsert up to 100 customers, each named by `source_id`, as one async action.
 
         `POST /v1/customers/bulk/async` (the body is a JSON array).
@@ -649,15 +581,10 @@ class Customers:
         Raises:
             ValueError: for no records, more than 100, or a record without `source_id`.
         """
-        if isinstance(records, Mapping | str | bytes):
-            raise TypeError("records must be an iterable of records, not a single record")
-        body = []
-        for index, record in enumerate(records):
-            if index >= MAX_BULK_RECORDS:
-                raise ValueError(f"records holds more than {MAX_BULK_RECORDS} records")
-            body.append(_bulk_record(record, index))
-        if not body:
-            raise ValueError("records must hold at least one record")
+        return await self._send_bulk(bulk_body(records))
+
+    async def _send_bulk(self, body: _Records) -> AsyncActionRef:
+        """Send one encoded, checked chunk of records (see `bulk_body`)."""
         return await self._client._request(
             "POST", f"{BASE}/bulk/async", AsyncActionRef, json_body=body
         )
@@ -712,15 +639,12 @@ class Customers:
                 failed records' index range and holds the chunks that were accepted.
             ValueError: for a `batch_size` or `max_concurrency` out of range (nothing is sent).
         """
-        from ._bulk import bulk_update  # _bulk builds on this module
-
         chunks = await bulk_update(
-            self,
-            self._client.async_actions,
+            self._send_bulk,
             records,
             batch_size=batch_size,
             max_concurrency=max_concurrency,
-            wait=wait,
+            wait=self._client.async_actions.wait if wait else None,
         )
         if wait:
             return [chunk.action for chunk in chunks if chunk.action is not None]
@@ -760,7 +684,7 @@ class Customers:
             consents: `{consent_id: True/False}`, or `{"unsubscribed": True}` to opt out of all.
         """
         path = f"{BASE}/{path_segment(customer_id)}/consents"
-        await self._client._send("PUT", path, json_body=_consents(consents))
+        await self._client._send("PUT", path, json_body=consents_body(consents))
 
     async def update_consents_client_side(
         self, customer_id: str, consents: Mapping[str, bool]
@@ -770,20 +694,7 @@ class Customers:
         `PUT /client/v1/customers/{customerId}/consents` (204).
         """
         path = f"/client{BASE}/{path_segment(customer_id)}/consents"
-        await self._client._send("PUT", path, json_body=_consents(consents), auth="client")
+        await self._client._send("PUT", path, json_body=consents_body(consents), auth="client")
 
 
 _NO_CAP: Final = 2**63
-
-
-def _consents(consents: object) -> dict[str, bool]:
-    if not isinstance(consents, Mapping):
-        raise TypeError(f"consents must be a mapping, got {type(consents).__name__}")
-    if not consents:
-        raise ValueError("consents must name at least one consent (or 'unsubscribed')")
-    for key, value in consents.items():
-        if not isinstance(key, str) or not key:
-            raise ValueError(f"consents keys must be non-empty strings, got {key!r}")
-        if not isinstance(value, bool):
-            raise TypeError(f"consents[{key!r}] must be a bool, got {type(value).__name__}")
-    return dict(consents)
