@@ -302,13 +302,14 @@ class AsyncClient:
         json_body: Any = None,
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
+        idempotent: bool = False,
     ) -> httpx.Response:
         """The one request path: auth, body encoding, retries, logging and error mapping.
 
         Failed attempts are retried per `self._retry` (see `_retry.py`); a request the server may
-        have executed is repeated only when `replay_safe(method, path, json_body)` says it is
-        harmless. Cancellation of the caller is never caught: it aborts the attempt (or the wait
-        before the next one) at once.
+        have executed is repeated only when `replay_safe` says it is harmless: for its method, or
+        because the endpoint passed `idempotent=True`. Cancellation of the caller is never
+        caught: it aborts the attempt (or the wait before the next one) at once.
 
         Raises:
             APIStatusError: a 4xx/5xx answer (after the retries allowed for it).
@@ -322,7 +323,7 @@ class AsyncClient:
         if json_body is not None:
             content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
             headers = {**headers, "Content-Type": "application/json"}
-        safe = replay_safe(method, path, json_body)
+        safe = replay_safe(method, idempotent=idempotent)
         starts = _file_positions(files)
         rewindable = starts is not None  # a file stream that cannot seek is sent once
         retries = 0
@@ -449,10 +450,17 @@ class AsyncClient:
         json_body: Any = None,
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
+        idempotent: bool = False,
     ) -> T:
         """Send a request and decode its JSON body into `cast_to`."""
         response = await self._send(
-            method, path, params=params, json_body=json_body, files=files, auth=auth
+            method,
+            path,
+            params=params,
+            json_body=json_body,
+            files=files,
+            auth=auth,
+            idempotent=idempotent,
         )
         return decode_body(response, cast_to, method=method, path=path)
 

@@ -11,7 +11,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeVar, overload
 
-from ._bodies import MAX_BULK_RECORDS, bulk_body, consents_body, customer_body
+from ._bodies import (
+    MAX_BULK_RECORDS,
+    bulk_body,
+    consents_body,
+    customer_body,
+    names_a_customer,
+)
 from ._bulk import bulk_update
 from ._convert import converter
 from ._cursors import Cursor, LastItemCursor, NextIdCursor, customers_cursor
@@ -112,7 +118,11 @@ class Customers:
             birthday=birthday,
             metadata=metadata,
         )
-        return await self._client._request("POST", BASE, Customer, json_body=body)
+        # With `id` or `source_id` it is an upsert: repeating it is harmless, so it may be retried.
+        upsert = names_a_customer(body)
+        return await self._client._request(
+            "POST", BASE, Customer, json_body=body, idempotent=upsert
+        )
 
     async def get(self, customer_id: str) -> Customer:
         """Get one customer by id or `source_id`. `GET /v1/customers/{customerId}`.
