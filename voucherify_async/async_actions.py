@@ -6,16 +6,14 @@ Bound to a client as `client.async_actions`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import anyio
 
 from ._errors import APITimeoutError
 from ._models import AsyncAction, AsyncActionRef
 from ._params import path_segment
-
-if TYPE_CHECKING:
-    from ._client import AsyncClient
+from ._resource import APIResource
 
 __all__ = ["AsyncActions", "poll_intervals"]
 
@@ -23,11 +21,8 @@ MAX_POLL_INTERVAL: Final = 10.0
 POLL_GROWTH: Final = 1.5
 
 
-class AsyncActions:
+class AsyncActions(APIResource):
     """The async actions endpoints, bound to one `AsyncClient` (use `client.async_actions`)."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
 
     async def get(self, async_action_id: str | AsyncActionRef) -> AsyncAction:
         """Get an async action's status and result. `GET /v1/async-actions/{asyncActionId}`.
@@ -37,7 +32,7 @@ class AsyncActions:
         """
         action_id = _action_id(async_action_id)
         path = f"/v1/async-actions/{path_segment(action_id, 'async_action_id')}"
-        return await self._client._request("GET", path, AsyncAction)
+        return await self._request("GET", path, AsyncAction)
 
     async def wait(
         self,

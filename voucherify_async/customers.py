@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeVar, overload
+from typing import IO, Any, Final, Literal, TypeVar, overload
 
 from ._bodies import (
     MAX_BULK_RECORDS,
@@ -49,10 +49,8 @@ from ._queries import (
     customer_filters,
     redeemable_filters,
 )
+from ._resource import APIResource
 from ._types import NOT_GIVEN, BulkRecord, BulkRecords, DateArg, DateTimeArg, NotGiven, Query
-
-if TYPE_CHECKING:
-    from ._client import AsyncClient
 
 __all__ = [
     "ACTIVITIES_ORDERS",
@@ -74,11 +72,8 @@ _Records = list[dict[str, Any]]
 BASE: Final = "/v1/customers"
 
 
-class Customers:
+class Customers(APIResource):
     """The customers endpoints, bound to one `AsyncClient` (use `client.customers`)."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
 
     async def create(
         self,
@@ -120,9 +115,7 @@ class Customers:
         )
         # With `id` or `source_id` it is an upsert: repeating it is harmless, so it may be retried.
         upsert = names_a_customer(body)
-        return await self._client._request(
-            "POST", BASE, Customer, json_body=body, idempotent=upsert
-        )
+        return await self._request("POST", BASE, Customer, json_body=body, idempotent=upsert)
 
     async def get(self, customer_id: str) -> Customer:
         """Get one customer by id or `source_id`. `GET /v1/customers/{customerId}`.
@@ -131,7 +124,7 @@ class Customers:
             NotFoundError: no customer has that id or source_id.
         """
         path = f"{BASE}/{path_segment(customer_id)}"
-        return await self._client._request("GET", path, Customer)
+        return await self._request("GET", path, Customer)
 
     async def update(
         self,
@@ -165,7 +158,7 @@ class Customers:
             birthday=birthday,
             metadata=metadata,
         )
-        return await self._client._request("PUT", path, Customer, json_body=body)
+        return await self._request("PUT", path, Customer, json_body=body)
 
     async def delete(self, customer_id: str) -> None:
         """Delete a customer. `DELETE /v1/customers/{customerId}` (204).
@@ -173,7 +166,7 @@ class Customers:
         Raises:
             NotFoundError: no customer has that id or source_id.
         """
-        await self._client._send("DELETE", f"{BASE}/{path_segment(customer_id)}")
+        await self._send("DELETE", f"{BASE}/{path_segment(customer_id)}")
 
     async def delete_permanently(self, customer_id: str) -> PermanentDeletion:
         """Delete a customer and all their data for good (GDPR).
@@ -184,7 +177,7 @@ class Customers:
             NotFoundError: no customer has that id or source_id.
         """
         path = f"{BASE}/{path_segment(customer_id)}/permanent-deletion"
-        return await self._client._request("POST", path, PermanentDeletion)
+        return await self._request("POST", path, PermanentDeletion)
 
     async def list(
         self,
@@ -236,7 +229,7 @@ class Customers:
             updated_at_after=updated_at_after,
             order=order,
         ).datetime("starting_after", starting_after)
-        return await self._client._request("GET", BASE, CustomersPage, params=query.pairs)
+        return await self._request("GET", BASE, CustomersPage, params=query.pairs)
 
     async def list_activity(
         self,
@@ -282,7 +275,7 @@ class Customers:
             category=category,
             type=type,
         )
-        return await self._client._request("GET", path, ActivityPage, params=query.pairs)
+        return await self._request("GET", path, ActivityPage, params=query.pairs)
 
     async def list_activities(
         self,
@@ -327,7 +320,7 @@ class Customers:
             start_date=start_date,
             end_date=end_date,
         )
-        return await self._client._request("GET", path, ActivitiesPage, params=query.pairs)
+        return await self._request("GET", path, ActivitiesPage, params=query.pairs)
 
     async def list_redeemables(
         self,
@@ -361,7 +354,7 @@ class Customers:
             starting_after_id=starting_after_id,
             filters=filters,
         )
-        return await self._client._request("GET", path, RedeemablesPage, params=query.pairs)
+        return await self._request("GET", path, RedeemablesPage, params=query.pairs)
 
     def iter_all(
         self,
@@ -540,7 +533,7 @@ class Customers:
         check_int_range(limit, "limit", 1, MAX_LIMIT)
         if max_items is not None:
             check_int_range(max_items, "max_items", 0, _NO_CAP)
-        request = self._client._request
+        request = self._request
 
         async def fetch(query: Query) -> P:
             return await request("GET", path, page_type, params=query)
@@ -553,7 +546,7 @@ class Customers:
         The API answers for an unknown id too, with the segments such a customer would match.
         """
         path = f"{BASE}/{path_segment(customer_id)}/segments"
-        return await self._client._request("GET", path, SegmentsList)
+        return await self._request("GET", path, SegmentsList)
 
     async def import_csv(self, file: CsvSource) -> AsyncActionRef:
         """Import customers from a CSV file, as a server-side async action.
@@ -581,7 +574,7 @@ class Customers:
 
     async def _upload(self, filename: str, content: bytes | IO[bytes]) -> AsyncActionRef:
         files = {"file": (filename, content, "text/csv")}
-        return await self._client._request("POST", f"{BASE}/importCSV", AsyncActionRef, files=files)
+        return await self._request("POST", f"{BASE}/importCSV", AsyncActionRef, files=files)
 
     async def update_in_bulk(self, records: Iterable[BulkRecord]) -> AsyncActionRef:
         """Upsert up to 100 customers, each named by `source_id`, as one async action.
@@ -595,9 +588,7 @@ class Customers:
 
     async def _send_bulk(self, body: _Records) -> AsyncActionRef:
         """Send one encoded, checked chunk of records (see `bulk_body`)."""
-        return await self._client._request(
-            "POST", f"{BASE}/bulk/async", AsyncActionRef, json_body=body
-        )
+        return await self._request("POST", f"{BASE}/bulk/async", AsyncActionRef, json_body=body)
 
     @overload
     async def bulk_update(
@@ -682,9 +673,7 @@ class Customers:
         if not isinstance(metadata, Mapping):
             raise TypeError(f"metadata must be a mapping, got {type(metadata).__name__}")
         body = {"source_ids": ids, "metadata": converter.unstructure(dict(metadata))}
-        return await self._client._request(
-            "POST", f"{BASE}/metadata/async", AsyncActionRef, json_body=body
-        )
+        return await self._request("POST", f"{BASE}/metadata/async", AsyncActionRef, json_body=body)
 
     async def update_consents(self, customer_id: str, consents: Mapping[str, bool]) -> None:
         """Set a customer's marketing consents. `PUT /v1/customers/{customerId}/consents` (204).
@@ -694,7 +683,7 @@ class Customers:
             consents: `{consent_id: True/False}`, or `{"unsubscribed": True}` to opt out of all.
         """
         path = f"{BASE}/{path_segment(customer_id)}/consents"
-        await self._client._send("PUT", path, json_body=consents_body(consents))
+        await self._send("PUT", path, json_body=consents_body(consents))
 
     async def update_consents_client_side(
         self, customer_id: str, consents: Mapping[str, bool]
@@ -704,7 +693,7 @@ class Customers:
         `PUT /client/v1/customers/{customerId}/consents` (204).
         """
         path = f"/client{BASE}/{path_segment(customer_id)}/consents"
-        await self._client._send("PUT", path, json_body=consents_body(consents), auth="client")
+        await self._send("PUT", path, json_body=consents_body(consents), auth="client")
 
 
 _NO_CAP: Final = 2**63
