@@ -1,6 +1,6 @@
 """The Starlette routes of the fake: one handler per operation of the spec subset.
 
-Path parameters arrive percent-encoded (see ``_middleware``) and are decoded here.
+Path parameters arrive percent-encoded (see `_middleware`) and are decoded here.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ._activity import list_activities, list_activity
-from ._bulk import MAX_BODY_BYTES, AsyncActions, BodyTooLarge
+from ._bulk import MAX_BODY_BYTES, BodyTooLarge, FakeAsyncActions
 from ._errors import FakeAPIError, invalid_payload
-from ._query import Query, parse_query
+from ._query import FakeQuery, parse_query
 from ._redeemables import list_redeemables
 from ._store import Store
 
@@ -27,7 +27,7 @@ from ._store import Store
 class Handlers:
     """Route handlers bound to one store."""
 
-    def __init__(self, store: Store, actions: AsyncActions) -> None:
+    def __init__(self, store: Store, actions: FakeAsyncActions) -> None:
         self.store = store
         self.actions = actions
 
@@ -38,8 +38,8 @@ class Handlers:
         return unquote(request.path_params["customer_id"])
 
     @staticmethod
-    def _query(request: Request) -> Query:
-        return Query(parse_query(request.scope.get("query_string", b"")))
+    def _query(request: Request) -> FakeQuery:
+        return FakeQuery(parse_query(request.scope.get("query_string", b"")))
 
     @staticmethod
     async def _json(request: Request, *, max_bytes: int | None = None) -> Any:
@@ -139,7 +139,7 @@ class Handlers:
     # -- bulk -------------------------------------------------------------------------------
 
     async def import_csv(self, request: Request) -> Response:
-        """POST /v1/customers/importCSV (multipart, part ``file``) -> 202."""
+        """POST /v1/customers/importCSV (multipart, part `file`) -> 202."""
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
             raise invalid_payload("The payload must be multipart/form-data with a 'file' part")
         async with request.form() as form:
@@ -192,8 +192,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error.body(request_id), status_code=exc.status_code)
 
 
-def build_app(store: Store, actions: AsyncActions) -> Starlette:
-    """Return the Starlette app serving the customers API subset over ``store``."""
+def build_app(store: Store, actions: FakeAsyncActions) -> Starlette:
+    """Return the Starlette app serving the customers API subset over `store`."""
     h = Handlers(store, actions)
     customer = "/v1/customers/{customer_id}"
     routes = [
