@@ -8,10 +8,11 @@ got (`Cursor.advance`). The pager does the rest, the same way for every endpoint
   it still needs (when the cursor allows a smaller page), and no request is sent once
   `max_items` items have been received.
 - Every filter the caller gave is part of every request: cursors only add or narrow parameters.
-- A cursor that answers the same next request twice in a row (a server repeating a cursor)
-  raises `VoucherifyError` instead of looping forever. Errors a cursor defers (a page cap
-  reached) are raised after the page that revealed them has been yielded, and again on every
-  later step: a walk that could not finish never ends as if it had.
+- A cursor that answers the same next request twice in a row raises `VoucherifyError` instead
+  of looping forever (each cursor also remembers what its walk has seen: `_cursors.py`). Errors
+  a cursor defers (a page cap reached, a server repeating itself) are raised after the items
+  before them have been yielded, and again on every later step: a walk that could not finish
+  never ends as if it had. Their message starts with `GET <path>:`, the endpoint walked.
 - A request that fails (an API error after the retries, a timeout, a cancelled step) is sent
   again by the next step: iterating the same pager again retries the walk where it stopped.
 
@@ -70,14 +71,19 @@ class _Walk(Generic[P, T]):
         fetch: Callable[[Query], Awaitable[P]],
         cursor: Cursor[P, T],
         *,
+        path: str,
         limit: int,
         max_items: int | None,
     ) -> None:
         self._fetch = fetch
         self._cursor = cursor
+        self._path = path
         self._limit = limit
         self._remaining = max_items
         self._next: Query | VoucherifyError | None = cursor.start()
+        self.requests = 0
+        self.total: int | None = None
+        self.pages = 0  # pages received
 
     async def next_page(self) -> list[T] | None:
         """Send the next request and return its new items, or `None` when the walk is over."""
@@ -89,18 +95,34 @@ class _Walk(Generic[P, T]):
         asked = self._cursor.page_size(self._limit, self._remaining)
         # A request that fails (or is cancelled) leaves `_next` as it was: the next call
         # sends it again, so a caller can retry the walk where it stopped.
+        self.requests += 1
         page = await self._fetch([("limit", str(asked)), *sent])
-        items, following = self._cursor.advance(page, asked)
+        if self.pages == 0:
+            total = getattr(page, "total", None)  # list customers, activities, redeemables
+            self.total = total if isinstance(total, int) else None
+        self.pages += 1
+        try:
+            items, following = self._cursor.advance(page, asked)
+        except VoucherifyError as error:  # a page the cursor cannot read at all
+            raise self._located(error) from None
         if following == sent:
             following = VoucherifyError(
                 "the API answered the same cursor twice in a row "
                 f"({_describe(sent)}); stopping instead of requesting the same page forever"
             )
+        if isinstance(following, VoucherifyError):
+            following = self._located(following)
         self._next = following
         if self._remaining is not None:
             items = items[: self._remaining]
             self._remaining -= len(items)
         return items
+
+    def _located(self, error: VoucherifyError) -> VoucherifyError:
+        """A cursor's error with the endpoint it walks in front (a cursor does not know it)."""
+        if type(error) is VoucherifyError:
+            return VoucherifyError(f"GET {self._path}: {error}")
+        return error
 
 
 def _describe(query: Query) -> str:
@@ -135,10 +157,11 @@ class AsyncPager(Generic[T]):
         fetch: Callable[[Query], Awaitable[P]],
         cursor: Cursor[P, T],
         *,
+        path: str,
         limit: int,
         max_items: int | None = None,
     ) -> None:
-        self._walk: _Walk[P, T] = _Walk(fetch, cursor, limit=limit, max_items=max_items)
+        self._walk: _Walk[P, T] = _Walk(fetch, cursor, path=path, limit=limit, max_items=max_items)
         self._buffer: list[T] = []
         self._index = 0
         self._closed = False
