@@ -66,3 +66,11 @@ class FaultAfterFirstPage(httpx.AsyncBaseTransport):
         if request.url.path == "/v1/customers":
             self._fake.inject_fault(503, path="/v1/customers", method="GET", count=99)
         return response
+
+
+def failing_after_the_first_page(
+    client_kwargs: dict[str, Any], fake: FakeVoucherify
+) -> dict[str, Any]:
+    """`client_kwargs` for a walk whose first page arrives and every later one gets a 503."""
+    transport = FaultAfterFirstPage(client_kwargs["transport"], fake)
+    return {**client_kwargs, "transport": transport, "max_retries": 0}

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from _conformance import Conformance
 from aiohttp.test_utils import TestClient, TestServer
-from conftest import FaultAfterFirstPage, load_example
+from conftest import failing_after_the_first_page, load_example
 
 from voucherify_async.testing import FakeVoucherify
 
@@ -144,9 +144,10 @@ async def test_a_later_page_failing_cuts_the_stream_off_rather_than_ending_it_cl
     voucherify_fake: FakeVoucherify, conformance: Conformance
 ) -> None:
     voucherify_fake.seed_customers(250)
-    kwargs = conformance.client_kwargs(voucherify_fake)
-    kwargs["transport"] = FaultAfterFirstPage(kwargs["transport"], voucherify_fake)
-    app = example.create_app(**kwargs, max_retries=0)
+    kwargs = failing_after_the_first_page(
+        conformance.client_kwargs(voucherify_fake), voucherify_fake
+    )
+    app = example.create_app(**kwargs)
     async with TestClient(TestServer(app)) as http:
         response = await http.get("/customers.ndjson")
         assert response.status == 200

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from _conformance import Conformance
-from conftest import FaultAfterFirstPage, load_example, serving_on_loopback
+from conftest import failing_after_the_first_page, load_example, serving_on_loopback
 
 from voucherify_async.testing import FakeVoucherify
 
@@ -158,8 +158,8 @@ async def test_a_later_page_failing_cuts_the_stream_off_rather_than_ending_it_cl
     voucherify_fake: FakeVoucherify, conformance: Conformance
 ) -> None:
     voucherify_fake.seed_customers(250)
-    kwargs = conformance.client_kwargs(voucherify_fake)
-    kwargs["transport"] = FaultAfterFirstPage(kwargs["transport"], voucherify_fake)
-    kwargs["max_retries"] = 0
+    kwargs = failing_after_the_first_page(
+        conformance.client_kwargs(voucherify_fake), voucherify_fake
+    )
     with pytest.raises(httpx.RemoteProtocolError):  # the chunked body never ends
         await get_over_loopback(kwargs, "/customers.ndjson")
