@@ -25,6 +25,7 @@ the API's error body only.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -208,10 +209,21 @@ class ConflictError(APIStatusError):
 class RateLimitError(APIStatusError):
     """HTTP 429: too many requests. `.rate_limit` holds the response's rate-limit headers.
 
-    `.retry_after` is the server's `Retry-After` in seconds, when it sent one.
+    `.retry_after` is the server's `Retry-After` in seconds, when it sent one; `.retry_at` is when
+    the next call is allowed and `.limit_type` which limit was reached. Also raised without
+    sending when the client's rate-limit gate is closed for longer than `max_rate_limit_wait`
+    allows, or the billing cycle's budget is spent (`limit_type == "api_calls_cycle"`); then
+    `.response` is None.
     """
 
     rate_limit: RateLimitInfo = RateLimitInfo()
+    retry_at: datetime | None = None
+    """When the server allows the next call (an aware UTC datetime), if it said."""
+
+    @property
+    def limit_type(self) -> str | None:
+        """`X-Rate-Limit-Type`: `api_calls`, `bulk_api_calls`, `api_calls_cycle`, ... if sent."""
+        return self.rate_limit.limit_type
 
     @property
     def retry_after(self) -> float | None:
