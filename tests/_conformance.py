@@ -128,8 +128,14 @@ def _leaves(error: BaseException) -> Iterator[BaseException]:
     yield error
 
 
-def _quirk(error: BaseException, operation: str, *, in_response: bool, fault: bool) -> str | None:
+def _quirk(
+    error: BaseException, operation: str, *, in_response: bool, fault: bool, limited: bool = False
+) -> str | None:
     """Name the known spec quirk ``error`` is, or ``None`` if it is a real violation."""
+    # NOTES §10: past the rate limit any operation answers 429 (the spec declares it on
+    # bulk/async only); ``limited`` is such a 429, with its ``X-Rate-Limit-Type``.
+    if in_response and limited and isinstance(error, ResponseNotFound):
+        return "rate-limit-429"
     # An injected fault (marked FAULT_HEADER) deliberately answers a status the operation may
     # not declare (503, an HTML 502, a 429 off bulk/async): only that is forgiven. A declared
     # status is still validated (the 429 of bulk/async), and so is the request.
@@ -228,12 +234,19 @@ def validate_exchange(request: httpx.Request, response: httpx.Response | None) -
         oa_response = _adapt_response(response)
         errors += [(True, e) for e in spec().iter_response_errors(oa_request, oa_response)]
     fault = response is not None and FAULT_HEADER in response.headers
+    limited = (
+        response is not None
+        and response.status_code == 429
+        and "x-rate-limit-type" in response.headers
+    )
     for in_response, error in errors:
         # A parameter's schema error does not name the parameter; its wrapper does.
         named = isinstance(error, ParameterValidationError)
         where = f"{error.location} parameter {error.name}" if named else ""
         for leaf in _leaves(error):
-            quirk = _quirk(leaf, report.operation, in_response=in_response, fault=fault)
+            quirk = _quirk(
+                leaf, report.operation, in_response=in_response, fault=fault, limited=limited
+            )
             if quirk is not None:
                 report.quirks.append(quirk)
             else:

@@ -19,6 +19,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--secret-key", default="fake-secret-key")
     parser.add_argument("--client-app-id", default="fake-client-app-id")
     parser.add_argument("--client-secret-key", default="fake-client-secret")
+    parser.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        metavar="N/SECONDS",
+        help="enforce N requests per fixed window of SECONDS with 429s (e.g. 100/60)",
+    )
     args = parser.parse_args(argv)
 
     import uvicorn
@@ -30,11 +36,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         secret_key=args.secret_key,
         client_app_id=args.client_app_id,
         client_secret_key=args.client_secret_key,
+        **({"rate_limit": args.rate_limit} if args.rate_limit else {}),
     )
     if args.seed:
         fake.seed_customers(args.seed)
     print(f"Fake Voucherify on http://{args.host}:{args.port} (X-App-Id {args.app_id})", flush=True)
     uvicorn.run(fake.app, host=args.host, port=args.port, log_level="warning", lifespan="off")
+
+
+def _rate_limit(value: str) -> tuple[int, float]:
+    count, _, seconds = value.partition("/")
+    try:
+        return int(count), float(seconds)
+    except ValueError:
+        message = f"expected N/SECONDS such as 100/60, got {value!r}"
+        raise argparse.ArgumentTypeError(message) from None
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from ._activity import SEED_TYPES, ActivityEvent
 from ._bulk import FakeAsyncActions
 from ._faults import FaultKind, Faults
 from ._middleware import ASGIApp, FakeMiddleware, RateLimitCounter
+from ._ratelimit import FixedWindowLimit
 from ._recording import RecordedRequest
 from ._redeemables import Holder
 from ._store import Store, StoredSegment
@@ -50,7 +51,11 @@ class FakeVoucherify:
         client_secret_key: Accepted `X-Client-Token`.
         clock: Returns the current aware datetime; default the system clock (UTC). All
             stored timestamps are truncated to milliseconds.
-        rate_limit: The `X-Rate-Limit-Limit` value (requests per minute; not enforced).
+        rate_limit: An int: the `X-Rate-Limit-Limit` value (requests per minute; not
+            enforced). A tuple `(n, seconds)`: at most `n` requests per fixed window of
+            `seconds`, enforced with the API's 429 (`Retry-After`, `X-Rate-Limit-Type:
+            api_calls`); the first window opens with the first request, each next one with
+            the first request after the previous window ended. The window follows `clock`.
         seed: Seed of the id generator (ids are deterministic for one seed).
     """
 
@@ -65,7 +70,7 @@ class FakeVoucherify:
         client_app_id: str = "fake-client-app-id",
         client_secret_key: str = "fake-client-secret",
         clock: Clock | None = None,
-        rate_limit: int = 2000,
+        rate_limit: int | tuple[int, float] = 2000,
         seed: int | None = 0,
     ) -> None:
         self.credentials = _auth.Credentials(app_id, secret_key, client_app_id, client_secret_key)
@@ -75,6 +80,11 @@ class FakeVoucherify:
         self._actions = FakeAsyncActions(self._store)
         self._faults = Faults()
         self._seeded = itertools.count(1)
+        self._rate_limit = (
+            FixedWindowLimit(*rate_limit)
+            if isinstance(rate_limit, tuple)
+            else RateLimitCounter(rate_limit)
+        )
         self.requests: list[RecordedRequest] = []
         """Every request received, oldest first (clear it with `fake.requests.clear()`)."""
         from ._app import build_app  # Starlette is imported only when a fake is built.
@@ -84,7 +94,7 @@ class FakeVoucherify:
             credentials=self.credentials,
             faults=self._faults,
             requests=self.requests,
-            rate_limit=RateLimitCounter(rate_limit),
+            rate_limit=self._rate_limit,
             clock=self._clock,
             ids=self._ids,
         )
@@ -163,6 +173,12 @@ class FakeVoucherify:
     def clear_faults(self) -> None:
         """Drop every fault not yet consumed."""
         self._faults.rules.clear()
+
+    @property
+    def rate_limited(self) -> int:
+        """How many requests the enforced `rate_limit=(n, seconds)` refused with 429."""
+        limit = self._rate_limit
+        return limit.refused if isinstance(limit, FixedWindowLimit) else 0
 
     @property
     def async_polls_before_done(self) -> int:

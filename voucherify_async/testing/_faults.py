@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Literal
 
+from ._ratelimit import RATE_LIMITED_BODY
+
 FaultKind = int | Literal["html502", "drop"]
 
 MARKER_HEADER = b"x-fake-fault"
@@ -121,10 +123,7 @@ def render(rule: FaultRule, request_id: str, now_epoch: int) -> FaultResponse:
             ("x-rate-limit-retry", str(now_epoch + wait)),
             ("x-rate-limit-type", "api_calls"),
         ]
-        payload: dict[str, object] = {
-            "code": 429,
-            "message": "Too many requests hit the API too quickly.",
-        }
+        payload: dict[str, object] = dict(RATE_LIMITED_BODY)
     else:
         phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
         payload = {

@@ -1,7 +1,8 @@
 """The ASGI layer in front of the routes: record, stamp headers, inject faults, authenticate.
 
 Order per request: the whole body is read and the request recorded; a request id
-(`v-` + hex) is made; an injected fault, if one matches, answers; otherwise the keys are
+(`v-` + hex) is made; an enforced rate limit (`rate_limit=(n, seconds)`) answers 429 past its
+limit; an injected fault, if one matches, answers; otherwise the keys are
 checked (401); otherwise the routes run. Every response gets `X-Rate-Limit-Limit`,
 `X-Rate-Limit-Remaining`, `X-Rate-Limit-Retry` and `X-Request-Id`; an injected fault's
 also gets `X-Fake-Fault` (its kind). Routing uses the path *as sent* (`scope["path"]` is
@@ -21,6 +22,7 @@ import httpx
 from . import _auth, _faults
 from ._errors import FakeAPIError
 from ._query import parse_query
+from ._ratelimit import FixedWindowLimit, rate_limited_body
 from ._recording import RecordedRequest
 from ._wire import Clock, IdFactory
 
@@ -34,7 +36,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 class RateLimitCounter:
     """Counts requests per clock minute for the informational `X-Rate-Limit-*` headers.
 
-    The fake never enforces the limit; use `FakeVoucherify.inject_fault` with 429.
+    The fake never enforces this limit; `FakeVoucherify(rate_limit=(n, seconds))` uses
+    `FixedWindowLimit`, which does.
     """
 
     def __init__(self, limit: int) -> None:
@@ -56,6 +59,10 @@ class RateLimitCounter:
             (b"x-rate-limit-retry", str(retry).encode()),
         ]
 
+    def take(self, now: float) -> tuple[list[tuple[bytes, bytes]], None]:
+        """Count one request at `now` (Unix seconds): its headers, and never a refusal."""
+        return self.headers(int(now)), None
+
 
 class FakeMiddleware:
     """Pure ASGI middleware implementing the request pipeline described in the module doc."""
@@ -67,7 +74,7 @@ class FakeMiddleware:
         credentials: _auth.Credentials,
         faults: _faults.Faults,
         requests: list[RecordedRequest],
-        rate_limit: RateLimitCounter,
+        rate_limit: RateLimitCounter | FixedWindowLimit,
         clock: Clock,
         ids: IdFactory,
     ) -> None:
@@ -99,11 +106,13 @@ class FakeMiddleware:
         )
         now = self.clock()
         request_id = self.ids.hex_id("v-", now)
-        extra = [
-            *self.rate_limit.headers(int(now.timestamp())),
-            (b"x-request-id", request_id.encode()),
-        ]
+        rate_limit, refusal = self.rate_limit.take(now.timestamp())
+        extra = [*rate_limit, (b"x-request-id", request_id.encode())]
         stamped = _stamping(send, extra)
+        if refusal is not None:
+            headers_429 = [(b"content-type", b"application/json"), *refusal]
+            await send_bytes(stamped, 429, headers_429, rate_limited_body())
+            return
 
         rule = self.faults.take(method, path)
         if rule is not None:
