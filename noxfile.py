@@ -105,6 +105,7 @@ def bench(session: nox.Session) -> None:
     if "--with-official" in session.posargs:
         session.install("voucherify==6.1.1")
     session.run("python", "-m", "benchmarks.run", *session.posargs)
+    session.run("python", "-m", "benchmarks.rate_limit", *session.posargs)  # issue 14
 
 
 @nox.session(python=PYTHON)
