@@ -15,6 +15,7 @@ import json
 import socket
 import struct
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ import attrs
 import httpx
 
 from voucherify_async import AsyncClient
+from voucherify_async._ratelimit import Pacer
 
 HTML_502 = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -318,22 +320,42 @@ APP_ID = "app-id-fault-suite-4242"
 
 @dataclass
 class Sleeps:
-    """A `RetryPolicy.sleep` that records each delay and yields once instead of waiting."""
+    """A `RetryPolicy.sleep` that records each delay and yields once instead of waiting.
+
+    Also the rate-limit gate's clocks (`clock`, `wall`): virtual ones that move only by the
+    delays slept here, so a closed gate is waited out without waiting.
+    """
 
     delays: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+    started: tuple[float, float] = field(default_factory=lambda: (time.monotonic(), time.time()))
 
     async def __call__(self, delay: float) -> None:
         self.delays.append(delay)
+        self.elapsed += delay
         await anyio.lowlevel.checkpoint()
+
+    def clock(self) -> float:
+        return self.started[0] + self.elapsed
+
+    def wall(self) -> float:
+        return self.started[1] + self.elapsed
+
+    def install(self, client: AsyncClient) -> AsyncClient:
+        """Make `client` (and its copies) retry and wait at the rate-limit gate on these sleeps."""
+        client._retry = attrs.evolve(client._retry, sleep=self)
+        rate_limit = client._shared.pacer._pace
+        client._shared.pacer = Pacer(
+            rate_limit=rate_limit, clock=self.clock, wall_clock=self.wall, sleep=self
+        )
+        return client
 
 
 def make_client(server: FaultServer, sleeps: Sleeps | None = None, **options: Any) -> AsyncClient:
     """A client for `server` whose retry waits are recorded by `sleeps` instead of slept."""
     options.setdefault("timeout", 5.0)
     client = AsyncClient(APP_ID, SECRET_KEY, base_url=server.url, **options)
-    if sleeps is not None:
-        client._retry = attrs.evolve(client._retry, sleep=sleeps)
-    return client
+    return sleeps.install(client) if sleeps is not None else client
 
 
 def client_on_pool(

@@ -31,7 +31,8 @@ def client_for(*responses: httpx.Response) -> AsyncClient:
         base_url="https://api.test",
         transport=httpx.MockTransport(handler),
     )
-    client._retry = attrs.evolve(client._retry, sleep=Sleeps(), rand=lambda: 0.5)
+    client = Sleeps().install(client)
+    client._retry = attrs.evolve(client._retry, rand=lambda: 0.5)
     return client
 
 

@@ -69,13 +69,11 @@ async def take(pacer: Pacer, budget: float = 60.0) -> int:
     return await pacer.acquire(WaitBudget(budget), method="GET", path="/v1/customers/c")
 
 
-async def test_the_first_request_goes_alone_until_its_answer(fake_time: FakeTime) -> None:
+async def test_requests_go_freely_until_a_response_tells(fake_time: FakeTime) -> None:
     pacer = pacer_on(fake_time)
-    assert await take(pacer) == 0
-    assert not pacer.is_open
+    assert [await take(pacer) for _ in range(10)] == list(range(10))
     pacer.learn(0, 200, headers(10, 9))
-    assert [await take(pacer) for _ in range(9)] == list(range(1, 10))
-    assert not pacer.is_open
+    assert not pacer.is_open  # the 9 in flight spend the 9 left
     assert fake_time.sleeps == []
     assert pacer.stats == ClientStats(requests_sent=10)
 
@@ -95,10 +93,7 @@ async def test_remaining_counts_the_permits_in_flight(fake_time: FakeTime) -> No
         await take(pacer)
     pacer.learn(1, 200, headers(10, 8, int(EPOCH)))
     assert not pacer.is_open
-    pacer.learn(9, 200, headers(10, 3, int(EPOCH)))  # the window rolled over: 3 left after 9
-    assert pacer.is_open
-    for _ in range(3):
-        await take(pacer)
+    pacer.learn(9, 200, headers(10, 3, int(EPOCH)))  # counted early: it overstates
     assert not pacer.is_open
 
 
@@ -212,20 +207,35 @@ async def test_remaining_zero_without_a_time_lets_one_probe_go_when_idle(
     assert not pacer.is_open
 
 
-async def test_a_newer_response_with_more_remaining_reopens_the_allowance(
-    fake_time: FakeTime,
-) -> None:
-    """The server's window rolled over without the gate closing: the newest answer wins."""
+async def test_in_a_window_the_lowest_bound_holds(fake_time: FakeTime) -> None:
+    """The server counted the newest request first: its `Remaining` overstates what is left."""
+    pacer = pacer_on(fake_time)
+    pacer.learn(await take(pacer), 200, headers(10, 9))
+    first, _, third = await take(pacer), await take(pacer), await take(pacer)
+    pacer.learn(third, 200, headers(10, 8))  # 8 left, 2 in flight: bound 4 + 8 - 2 = 10
+    pacer.learn(first, 200, headers(10, 6))  # 6 left, 1 in flight: bound 4 + 6 - 1 = 9
+    assert [await take(pacer) for _ in range(5)] == [4, 5, 6, 7, 8]
+    assert not pacer.is_open
+
+
+async def test_an_exact_answer_resets_the_bound(fake_time: FakeTime) -> None:
+    """The server's window rolled over without the gate closing: the newest answer says so."""
     pacer = pacer_on(fake_time)
     pacer.learn(await take(pacer), 200, headers(5, 4))
-    first, second, third = await take(pacer), await take(pacer), await take(pacer)
-    pacer.learn(second, 200, headers(5, 0))
-    pacer.learn(first, 200, headers(5, 4))  # older than `second`: ignored
+    first, second = await take(pacer), await take(pacer)
+    pacer.learn(first, 200, headers(5, 1))  # bound 3 + 1 - 1 = 3
     assert not pacer.is_open
-    pacer.learn(third, 200, headers(5, 4))
-    assert pacer.is_open
-    for _ in range(4):
-        await take(pacer)
+    pacer.learn(second, 200, headers(5, 4))  # the newest, nothing else in flight: 4 more
+    assert [await take(pacer) for _ in range(4)] == [3, 4, 5, 6]
+    assert not pacer.is_open
+
+
+async def test_an_old_answer_arriving_last_does_not_reset_the_bound(fake_time: FakeTime) -> None:
+    pacer = pacer_on(fake_time)
+    first, second = await take(pacer), await take(pacer)
+    pacer.learn(second, 200, headers(2, 0))  # counted second, answered first
+    pacer.learn(first, 200, headers(2, 1))  # not the newest: it speaks of an older state
+    await take(pacer)  # nothing in flight: one probe
     assert not pacer.is_open
 
 
@@ -372,15 +382,20 @@ class WindowServer:
         return 200, out
 
 
-@pytest.mark.parametrize("rate_limit", [None, (5, 0.1)])
+@pytest.mark.parametrize("rate_limit", [None, (20, 0.1)])
 async def test_many_tasks_share_the_window_with_at_most_a_few_429s(
     rate_limit: tuple[int, float] | None,
 ) -> None:
-    server = WindowServer(limit=5, window=0.1)
+    server = WindowServer(limit=20, window=0.1)
     pacer = Pacer(rate_limit=rate_limit)
     done = 0
 
-    async def call() -> None:
+    async def call(count: int) -> None:
+        nonlocal done
+        for _ in range(count):
+            await one()
+
+    async def one() -> None:
         nonlocal done
         budget = WaitBudget(5)
         while True:
@@ -395,7 +410,7 @@ async def test_many_tasks_share_the_window_with_at_most_a_few_429s(
 
     async with anyio.create_task_group() as tg:
         for _ in range(20):
-            tg.start_soon(call)
-    assert done == 20
+            tg.start_soon(call, 4)  # 80 calls: 4 windows
+    assert done == 80
     assert server.refused <= (0 if rate_limit else 1)
     assert pacer.stats.throttled == server.refused

@@ -6,7 +6,6 @@ import io
 from collections.abc import Callable
 
 import anyio
-import attrs
 import httpx
 import pytest
 from _fault_server import APP_ID, SECRET_KEY, Sleeps
@@ -24,8 +23,7 @@ def client_for(handler: Handler, sleeps: Sleeps | None = None, **options: object
     client = AsyncClient(
         APP_ID, SECRET_KEY, base_url=BASE, transport=httpx.MockTransport(handler), **options
     )  # type: ignore[arg-type]
-    client._retry = attrs.evolve(client._retry, sleep=sleeps or Sleeps())
-    return client
+    return (sleeps or Sleeps()).install(client)
 
 
 class Script:

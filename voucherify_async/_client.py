@@ -20,10 +20,20 @@ import httpx
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
+    RateLimitError,
     RateLimitInfo,
     VoucherifyConfigError,
 )
 from ._logging import log_attempt, log_retry, logger
+from ._ratelimit import (
+    CYCLE_LIMIT,
+    ClientStats,
+    Pacer,
+    RateLimit,
+    Signal,
+    WaitBudget,
+    check_max_rate_limit_wait,
+)
 from ._response import (
     decode_body,
     error_from_response,
@@ -99,11 +109,17 @@ class AsyncClient:
             `"auto"` (aiohttp when created in a running asyncio loop with aiohttp installed, else
             httpx); default `$VOUCHERIFY_HTTP_BACKEND`, else `"auto"`. Ignored with `transport=`
             or `http_client=`.
+        max_rate_limit_wait: the most one call waits for the account's rate limit, in seconds
+            and in total across its attempts; a call that would wait longer raises
+            `RateLimitError` at once. The client's requests pass one gate that learns the
+            window from the `X-Rate-Limit-*` headers (see `docs/reliability.md`).
+        rate_limit: keep under a known plan limit from the first request: requests per minute
+            (e.g. 100), or `(requests, seconds)`. Default None: the headers alone pace.
 
     Raises:
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
-            `http_backend="aiohttp"` under trio, ...).
+            `http_backend="aiohttp"` under trio, a negative `max_rate_limit_wait`, ...).
         ModuleNotFoundError: for `http_backend="aiohttp"` without aiohttp installed.
     """
 
@@ -123,6 +139,8 @@ class AsyncClient:
         transport: httpx.AsyncBaseTransport | None = None,
         max_concurrency: int | None = None,
         http_backend: HttpBackend | None = None,
+        max_rate_limit_wait: float = 60.0,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
@@ -141,8 +159,10 @@ class AsyncClient:
         self._base_url = _resolve_base_url(base_url, cluster)
         self._timeout = _as_timeout(timeout)
         self._retry = RetryPolicy(max_retries=max_retries)
+        self._max_rate_limit_wait = check_max_rate_limit_wait(max_rate_limit_wait)
         self._shared = _Shared(
-            limiter=anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
+            limiter=anyio.CapacityLimiter(max_concurrency) if max_concurrency else None,
+            pacer=Pacer(rate_limit=rate_limit),
         )
         self._owns_http = http_client is None
         if http_client is None and transport is None:
@@ -184,6 +204,19 @@ class AsyncClient:
         return self._closed or self._http.is_closed
 
     @property
+    def max_rate_limit_wait(self) -> float:
+        """The most one call waits for the rate limit, in seconds, across its attempts."""
+        return self._max_rate_limit_wait
+
+    @property
+    def stats(self) -> ClientStats:
+        """Requests sent, retried and throttled, and the waits at the rate-limit gate.
+
+        Counted across the client and its `with_options()` copies (they share the gate).
+        """
+        return self._shared.pacer.stats
+
+    @property
     def last_rate_limit(self) -> RateLimitInfo | None:
         """The rate-limit headers of the latest response that carried any, or None.
 
@@ -196,20 +229,22 @@ class AsyncClient:
         *,
         max_retries: int | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_rate_limit_wait: float | NotGiven = NOT_GIVEN,
     ) -> AsyncClient:
         """A copy of this client with other retry or timeout settings, sharing its pool.
 
-        The copy shares the connection pool, the credentials, the `max_concurrency` cap and the
-        `last_rate_limit` snapshot. Closing the copy does not close the pool; closing the client
-        that owns the pool closes it for every copy. Use it for one call, as in
-        `await client.with_options(timeout=5).customers.get(id)`.
+        The copy shares the connection pool, the credentials, the `max_concurrency` cap, the
+        rate-limit gate (and `stats`) and the `last_rate_limit` snapshot. Closing the copy does
+        not close the pool; closing the client that owns the pool closes it for every copy. Use
+        it for one call, as in `await client.with_options(timeout=5).customers.get(id)`.
 
         Args:
             max_retries: retries after the first try; 0 disables them.
             timeout: seconds (or an `httpx.Timeout`) for each request; None waits forever.
+            max_rate_limit_wait: the most one call waits for the rate limit, in seconds.
 
         Raises:
-            ValueError: for a negative `max_retries`.
+            ValueError: for a negative `max_retries` or `max_rate_limit_wait`.
         """
         clone = copy.copy(self)
         clone._owns_http = False
@@ -219,6 +254,8 @@ class AsyncClient:
             clone._retry = attrs.evolve(self._retry, max_retries=max_retries)
         if not isinstance(timeout, NotGiven):
             clone._timeout = _as_timeout(timeout)
+        if not isinstance(max_rate_limit_wait, NotGiven):
+            clone._max_rate_limit_wait = check_max_rate_limit_wait(max_rate_limit_wait)
         clone.customers = Customers(clone)
         clone.async_actions = AsyncActions(clone)
         return clone
@@ -326,14 +363,20 @@ class AsyncClient:
         safe = replay_safe(method, idempotent=idempotent)
         starts = _file_positions(files)
         rewindable = starts is not None  # a file stream that cannot seek is sent once
+        pacer = self._shared.pacer
+        budget = WaitBudget(self._max_rate_limit_wait)
         retries = 0
         while True:
             if retries:
                 _rewind(files, starts)
             request = self._new_request(method, path, params, content, files, headers)
+            permit = await pacer.acquire(budget, method=method, path=path)
             try:
                 response = await self._attempt(request, path, retries)
-            except httpx.TransportError as exc:
+            except BaseException as exc:
+                pacer.release(permit)
+                if not isinstance(exc, httpx.TransportError):
+                    raise
                 failure = classify_transport_error(exc)
                 decision = self._retry.decide(
                     retries_done=retries,
@@ -345,9 +388,16 @@ class AsyncClient:
                     unsure = failure is Failure.MAYBE_EXECUTED and not safe
                     raise _connection_error(exc, method, path, retries, unsure=unsure) from exc
             else:
+                signal = pacer.learn(permit, response.status_code, response.headers)
                 if response.status_code < 400:
                     return response
                 error = error_from_response(response, method=method, path=path)
+                if isinstance(error, RateLimitError):
+                    decision = self._after_429(error, signal, budget, retries, rewindable)
+                    retries += 1
+                    pacer.count_retry()
+                    self._log_retry(method, path, retries, decision)
+                    continue
                 decision = self._retry.decide(
                     retries_done=retries,
                     failure=failure_of_status(response.status_code) if rewindable else None,
@@ -358,7 +408,34 @@ class AsyncClient:
                 if not decision.retry:
                     raise error
             retries += 1
-            await self._pause(method, path, retries, decision)
+            pacer.count_retry()
+            self._log_retry(method, path, retries, decision)
+            await self._retry.sleep(decision.delay)
+
+    def _after_429(
+        self,
+        error: RateLimitError,
+        signal: Signal,
+        budget: WaitBudget,
+        retries: int,
+        rewindable: bool,
+    ) -> Decision:
+        """Decide on a 429, which the server did not execute: any request may be sent again.
+
+        The retry costs one of `max_retries`; its wait is at the gate, which the 429 closed.
+
+        Raises:
+            RateLimitError: `error`, when the retries are spent, the billing cycle's budget is
+                (`api_calls_cycle`), or the gate reopens later than `budget` allows.
+        """
+        error.retry_at = signal.retry_at
+        refusal = self._shared.pacer.refusal(budget)
+        if refusal is not None and error.retry_at is None:
+            error.retry_at = refusal.retry_at
+        spent = retries >= self._retry.max_retries or not rewindable
+        if spent or signal.limit_type == CYCLE_LIMIT or refusal is not None:
+            raise error
+        return Decision(retry=True, delay=signal.reopens_in, reason="429")
 
     def _new_request(
         self,
@@ -428,8 +505,8 @@ class AsyncClient:
             self._shared.last_rate_limit = rate_limit_info(response.headers)
         return response
 
-    async def _pause(self, method: str, path: str, retries: int, decision: Decision) -> None:
-        """Log the coming retry at INFO and wait its delay (cancellable)."""
+    def _log_retry(self, method: str, path: str, retries: int, decision: Decision) -> None:
+        """Log the coming retry at INFO, with its delay."""
         log_retry(
             method=method,
             path=path,
@@ -438,7 +515,6 @@ class AsyncClient:
             reason=decision.reason,
             delay=decision.delay,
         )
-        await self._retry.sleep(decision.delay)
 
     async def _request(
         self,
@@ -497,6 +573,7 @@ class _Shared:
     """State a client shares with its `with_options()` copies."""
 
     limiter: anyio.CapacityLimiter | None
+    pacer: Pacer
     last_rate_limit: RateLimitInfo | None = None
 
 

@@ -5,11 +5,12 @@ seconds when the next call is allowed), and a request past the limit with a 429 
 `Retry-After` and `X-Rate-Limit-Type` (tests/spec/NOTES.md §10). The pacer learns the window from
 those headers and keeps the client inside it:
 
-- Each request takes a numbered permit before it is sent, first come first served. The first
-  request goes alone: the others wait for its answer to say how the account stands. A response to
-  permit `s` saying `Remaining: R` lets permits up to `s + R` go in this window: permits handed
-  out after `s` are in flight and spend those `R`, which keeps 50 concurrent tasks from spending
-  the same `R` fifty times.
+- Each request takes a numbered permit before it is sent, first come first served. Until a
+  response says how the account stands, requests go freely (`rate_limit=` paces them). A
+  response saying `Remaining: R` lets `R` more go, less the requests still in flight (each may
+  spend one of those `R`), which keeps 50 concurrent tasks from spending the same `R` fifty
+  times. In a window the lowest such bound holds (the server may count requests in another
+  order), until an exact answer: the newest request's, with nothing else in flight.
 - `Remaining: 0` with a reopening time, or a 429, closes the gate until the window reopens
   (`X-Rate-Limit-Retry`, or the later `Retry-After` on a 429). Every task about to send waits at
   the gate; when it reopens, the next window's allowance is `Limit`.
@@ -195,20 +196,24 @@ class Pacer:
         self._issued = 0  # permits handed out; the next permit's number
         self._in_flight = 0
         self._limit: int | None = None
-        # Permits numbered below this may go; None: any. Until the first response says how
-        # the account stands, one request goes alone (a burst at start-up would overshoot).
-        self._allowed_upto: int | None = 1
-        self._heard = False
-        self._best = -1  # the newest permit whose response set _allowed_upto
+        self._allowed_upto: int | None = None  # permits numbered below this may go; None: any
         self._epoch = 0  # the first permit of the current window
         self._closure: _Closure | None = None
         self._queue: deque[_Waiter] = deque()
-        self._stats = ClientStats()
+        self._watchers: anyio.Event | None = None  # set on any change, for `wait_open`
+        self._retries = self._throttled = self._gate_waits = 0
+        self._seconds_waited = 0.0
 
     @property
     def stats(self) -> ClientStats:
         """The counters so far."""
-        return self._stats
+        return ClientStats(
+            requests_sent=self._issued,
+            retries=self._retries,
+            throttled=self._throttled,
+            gate_waits=self._gate_waits,
+            seconds_waited=self._seconds_waited,
+        )
 
     @property
     def is_open(self) -> bool:
@@ -217,7 +222,7 @@ class Pacer:
 
     def count_retry(self) -> None:
         """Count an attempt that repeats a failed one."""
-        self._stats = attrs.evolve(self._stats, retries=self._stats.retries + 1)
+        self._retries += 1
 
     def refusal(self, budget: WaitBudget) -> Signal | None:
         """The closed gate's `Signal` if a call with `budget` left cannot wait for it, else None.
@@ -255,7 +260,7 @@ class Pacer:
         waiter = _Waiter()
         self._queue.append(waiter)
         started = now
-        self._stats = attrs.evolve(self._stats, gate_waits=self._stats.gate_waits + 1)
+        self._gate_waits += 1
         try:
             while True:
                 now = self._clock()
@@ -280,14 +285,31 @@ class Pacer:
         finally:
             waited = max(self._clock() - started, 0.0)
             budget.left = max(budget.left - waited, 0.0)
-            self._stats = attrs.evolve(
-                self._stats, seconds_waited=self._stats.seconds_waited + waited
-            )
+            self._seconds_waited += waited
             if self._queue and self._queue[0] is waiter:
                 self._queue.popleft()
                 self._wake_head()
             elif waiter in self._queue:
                 self._queue.remove(waiter)
+
+    async def wait_open(self) -> None:
+        """Return once a request would be sent without waiting (takes no permit).
+
+        For work done ahead of need, such as a pager's prefetch: it waits here, out of the
+        queue, while the window is spent. Unbounded: the caller bounds it (cancellation).
+        """
+        while True:
+            now = self._clock()
+            if not self._queue:
+                delay = self._delay(now)
+                if delay == 0.0:
+                    return
+                if delay is not None:
+                    await self._sleep(delay)
+                    continue
+            if self._watchers is None:
+                self._watchers = anyio.Event()
+            await self._watchers.wait()
 
     def release(self, permit: int) -> None:
         """Return a permit whose attempt got no response (a transport error, a cancellation)."""
@@ -306,7 +328,7 @@ class Pacer:
         self._in_flight -= 1
         refused = status == 429
         if refused:
-            self._stats = attrs.evolve(self._stats, throttled=self._stats.throttled + 1)
+            self._throttled += 1
         limit = _count(headers.get("x-rate-limit-limit"))
         if limit is not None and limit >= 1:
             self._limit = limit
@@ -327,13 +349,17 @@ class Pacer:
             limit_type=limit_type,
         )
         current = permit >= self._epoch
-        if not self._heard and remaining is None:
-            self._allowed_upto = None  # a server without rate-limit headers: no pacing
-        self._heard = True
-        if current and remaining is not None and permit > self._best:
-            self._best = permit
+        if current and remaining is not None:
             allowance = remaining if self._limit is None else min(remaining, self._limit)
-            self._allowed_upto = permit + 1 + allowance
+            # Every other request in flight may be one the server had not counted yet: it
+            # spends one of `remaining`. The server may count in another order than the
+            # permits, so in a window the lowest bound holds, except for an exact answer: the
+            # newest permit's, with nothing else in flight (a window that rolled over without
+            # the gate closing shows there).
+            estimate = self._issued + allowance - self._in_flight
+            exact = not self._in_flight and permit == self._issued - 1
+            if self._allowed_upto is None or estimate < self._allowed_upto or exact:
+                self._allowed_upto = estimate
         closes = (refused or remaining == 0) and wait is not None and wait > 0
         if closes and (current or limit_type == CYCLE_LIMIT):
             assert wait is not None
@@ -360,7 +386,6 @@ class Pacer:
                 return closure.reopen_at - now
             self._closure = None
             self._epoch = self._issued
-            self._best = self._issued - 1
             self._allowed_upto = self._issued + self._limit if self._limit else None
         if self._pace is not None and len(self._sent_at) == self._pace[0]:
             opens = self._sent_at[0] + self._pace[1]
@@ -377,7 +402,6 @@ class Pacer:
         self._in_flight += 1
         if self._pace is not None:
             self._sent_at.append(now)
-        self._stats = attrs.evolve(self._stats, requests_sent=self._stats.requests_sent + 1)
         return permit
 
     def _refuse_if_closed(self, left: float, method: str, path: str) -> None:
@@ -391,10 +415,17 @@ class Pacer:
     def _wake_head(self) -> None:
         if self._queue:
             self._queue[0].event.set()
+        self._notify_watchers()
 
     def _wake_all(self) -> None:
         for waiter in self._queue:
             waiter.event.set()
+        self._notify_watchers()
+
+    def _notify_watchers(self) -> None:
+        if self._watchers is not None:
+            self._watchers.set()
+            self._watchers = None
 
 
 def _closed_error(
