@@ -27,6 +27,7 @@ EXPORTED = [
     "BulkChunk",
     "BulkChunkFailure",
     "BulkUpdateError",
+    "ClientStats",
     "ConflictError",
     "Customer",
     "CustomerActivity",

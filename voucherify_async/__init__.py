@@ -59,6 +59,7 @@ from ._models import (
     SegmentsList,
 )
 from ._pagination import AsyncPager
+from ._ratelimit import ClientStats
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -83,6 +84,7 @@ __all__ = [
     "BulkChunk",
     "BulkChunkFailure",
     "BulkUpdateError",
+    "ClientStats",
     "ConflictError",
     "Customer",
     "CustomerActivity",
