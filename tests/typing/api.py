@@ -25,6 +25,7 @@ from voucherify_async import (
     BulkChunk,
     BulkChunkFailure,
     BulkUpdateError,
+    ClientStats,
     Customer,
     CustomerActivity,
     CustomerRedeemable,
@@ -182,7 +183,22 @@ async def errors(client: AsyncClient) -> None:
     except RateLimitError as error:
         info: RateLimitInfo = error.rate_limit
         retry_after: float | None = error.retry_after
-        print(info.remaining, retry_after)
+        retry_at: datetime | None = error.retry_at
+        limit_type: str | None = error.limit_type
+        print(info.remaining, retry_after, retry_at, limit_type)
     except APIStatusError as error:
         code: int | None = error.code
         print(code)
+
+
+async def rate_limits() -> None:
+    async with AsyncClient(rate_limit=100, max_rate_limit_wait=30.0) as client:
+        paced = AsyncClient(rate_limit=(50, 1.0))
+        await paced.aclose()
+        patient: AsyncClient = client.with_options(max_rate_limit_wait=3600)
+        wait: float = patient.max_rate_limit_wait
+        stats: ClientStats = client.stats
+        sent: int = stats.requests_sent
+        counts: tuple[int, int, int] = (stats.retries, stats.throttled, stats.gate_waits)
+        waited: float = stats.seconds_waited
+        print(wait, sent, counts, waited)
