@@ -227,3 +227,34 @@ async def test_with_options_refuses_a_nonsense_max_rate_limit_wait() -> None:
     async with AsyncClient("app", "key") as client:
         with pytest.raises(ValueError, match="max_rate_limit_wait"):
             client.with_options(max_rate_limit_wait=float("nan"))
+
+
+async def test_async_action_polls_wait_for_the_window_within_their_own_timeout() -> None:
+    fake = limited_fake(2, 0.3)
+    fake.async_polls_before_done = 1
+    async with AsyncClient(**fake.client_kwargs()) as client:
+        impatient = client.with_options(max_rate_limit_wait=0.01)
+        ref = await impatient.customers.update_in_bulk([{"source_id": "seed-00001", "name": "A"}])
+        # The first poll spends the window; the second is not sent before it reopens, though
+        # one call of `impatient` may not wait 0.3 s for the limit.
+        action = await impatient.async_actions.wait(ref, poll_interval=0.01, timeout=5)
+    assert action.status == "DONE"
+    assert fake.rate_limited == 0
+    assert len(fake.requests) == 3
+
+
+async def test_a_prefetching_pager_does_not_fetch_ahead_while_the_window_is_spent() -> None:
+    fake = limited_fake(2, 0.3, customers=250)
+    async with AsyncClient(**fake.client_kwargs()) as client:
+        seen = []
+        async with client.customers.iter_all(limit=100) as pager:
+            async for customer in pager:
+                seen.append(customer.id)
+                if len(seen) == 101:  # page 2 in hand: the window (2 requests) is spent
+                    await anyio.sleep(0.05)
+                    assert len(fake.requests) == 2
+                    assert client.stats.gate_waits == 0  # the prefetch is not queued
+        stats = client.stats
+    assert len(seen) == len(set(seen)) == 250
+    assert fake.rate_limited == 0
+    assert stats.requests_sent == 3

@@ -414,3 +414,24 @@ async def test_many_tasks_share_the_window_with_at_most_a_few_429s(
     assert done == 80
     assert server.refused <= (0 if rate_limit else 1)
     assert pacer.stats.throttled == server.refused
+
+
+async def test_wait_open_waits_out_a_closed_gate_without_taking_a_permit(
+    fake_time: FakeTime,
+) -> None:
+    pacer = pacer_on(fake_time)
+    await pacer.wait_open()  # open: at once
+    pacer.learn(await take(pacer), 429, {"retry-after": "4"})
+    await pacer.wait_open()
+    assert fake_time.sleeps == [4.0]
+    assert pacer.stats.requests_sent == 1
+    assert pacer.is_open
+
+
+async def test_wait_open_does_not_wait_for_answers_in_flight(fake_time: FakeTime) -> None:
+    pacer = pacer_on(fake_time)
+    pacer.learn(await take(pacer), 200, headers(3, 1))
+    await take(pacer)  # the last one: spent until its answer, but not closed
+    assert not pacer.is_open
+    await pacer.wait_open()
+    assert fake_time.sleeps == []

@@ -437,6 +437,10 @@ class AsyncClient:
             raise error
         return Decision(retry=True, delay=signal.reopens_in, reason="429")
 
+    async def _until_open(self) -> None:
+        """Wait, without a permit, while the rate-limit gate is closed (see `Pacer.wait_open`)."""
+        await self._shared.pacer.wait_open()
+
     def _new_request(
         self,
         method: str,

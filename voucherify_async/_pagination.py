@@ -163,8 +163,10 @@ class AsyncPager(Generic[T]):
         path: str,
         limit: int,
         max_items: int | None = None,
+        ahead: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._walk: _Walk[P, T] = _Walk(fetch, cursor, path=path, limit=limit, max_items=max_items)
+        self._ahead = ahead  # awaited before a prefetch: the client's rate-limit gate opening
         self._buffer: list[T] = []
         self._index = 0
         self._first: list[T] | None = None  # the page `start()` fetched, not yet iterated
@@ -326,7 +328,11 @@ class AsyncPager(Generic[T]):
         try:
             with send, self._producer_scope:
                 task_status.started()
+                ahead = False
                 while True:
+                    if ahead and self._ahead is not None:
+                        await self._ahead()  # no fetching ahead of need while the window is spent
+                    ahead = True
                     result: list[T] | _Failure | None
                     try:
                         result = await self._walk.next_page()

@@ -293,23 +293,13 @@ class Pacer:
                 self._queue.remove(waiter)
 
     async def wait_open(self) -> None:
-        """Return once a request would be sent without waiting (takes no permit).
+        """Return once the gate is not closed (nor holding back for `rate_limit=`).
 
-        For work done ahead of need, such as a pager's prefetch: it waits here, out of the
-        queue, while the window is spent. Unbounded: the caller bounds it (cancellation).
+        Takes no permit and waits out of the queue: for work that can wait for the window, such
+        as a pager's prefetch or a poll. Unbounded: the caller bounds it (cancellation).
         """
-        while True:
-            now = self._clock()
-            if not self._queue:
-                delay = self._delay(now)
-                if delay == 0.0:
-                    return
-                if delay is not None:
-                    await self._sleep(delay)
-                    continue
-            if self._watchers is None:
-                self._watchers = anyio.Event()
-            await self._watchers.wait()
+        while (delay := self._delay(self._clock())) is not None and delay > 0:
+            await self._sleep(delay)
 
     def release(self, permit: int) -> None:
         """Return a permit whose attempt got no response (a transport error, a cancellation)."""

@@ -21,9 +21,12 @@ class APIResource:
         _client: the client, for its public parts (e.g. `async_actions`).
         _request: `AsyncClient._request`: send, retry, map errors, decode into a model.
         _send: `AsyncClient._send`: send, retry, map errors, return the raw response.
+        _until_open: `AsyncClient._until_open`: wait while the rate-limit gate is closed, for
+            requests that can wait for the window (a prefetch, a poll).
     """
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
         self._request = client._request
         self._send = client._send
+        self._until_open = client._until_open

@@ -45,7 +45,9 @@ class AsyncActions(APIResource):
 
         The interval between polls starts at `poll_interval` and grows by half each time, up to
         10 seconds. A `FAILED` action is returned with its `result`, not raised: look at
-        `action.status` and `action.result` (`failed_count`, `errors`, `failed`).
+        `action.status` and `action.result` (`failed_count`, `errors`, `failed`). While the
+        account's rate-limit window is spent, no poll is sent: the wait for it counts against
+        `timeout`, not against `max_rate_limit_wait`.
 
         Args:
             ref_or_id: the `AsyncActionRef` a bulk call returned, or the action's id (`aa_...`).
@@ -67,6 +69,7 @@ class AsyncActions(APIResource):
         last: AsyncAction | None = None
         with anyio.move_on_after(timeout):
             for delay in poll_intervals(poll_interval):
+                await self._until_open()  # a spent window is waited out here, within `timeout`
                 last = await self.get(action_id)
                 if last.finished:
                     return last
