@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from _conformance import FAKE_TESTS, ValidatingTransport, pretty
 
 from voucherify_async.testing import FakeVoucherify, ManualClock
 from voucherify_async.testing.__main__ import _rate_limit
@@ -18,18 +16,9 @@ START = 1704067200  # the ManualClock's 2024-01-01T00:00:00Z
 
 
 @pytest.fixture
-def limited(clock: ManualClock) -> FakeVoucherify:
+def fake(clock: ManualClock) -> FakeVoucherify:
+    """The conftest's fake (and so its validating `http` client), with an enforced limit."""
     return FakeVoucherify(clock=clock, rate_limit=(3, 10))
-
-
-@pytest.fixture
-async def api(limited: FakeVoucherify) -> AsyncIterator[httpx.AsyncClient]:
-    transport = ValidatingTransport(limited.transport, source=FAKE_TESTS)
-    async with httpx.AsyncClient(
-        transport=transport, base_url=limited.base_url, headers=limited.server_headers()
-    ) as client:
-        yield client
-    assert not transport.failures, pretty(transport.failures)
 
 
 def window(response: httpx.Response) -> tuple[str, ...]:
@@ -38,11 +27,11 @@ def window(response: httpx.Response) -> tuple[str, ...]:
 
 
 async def test_requests_past_the_limit_get_the_apis_429(
-    api: httpx.AsyncClient, limited: FakeVoucherify, clock: ManualClock
+    http: httpx.AsyncClient, fake: FakeVoucherify, clock: ManualClock
 ) -> None:
     clock.advance(seconds=5)  # the first window opens with the first request, not before
-    answers = [await api.get("/v1/customers") for _ in range(3)]
-    refused = await api.post("/v1/customers", json={"source_id": "late"})
+    answers = [await http.get("/v1/customers") for _ in range(3)]
+    refused = await http.post("/v1/customers", json={"source_id": "late"})
 
     assert [r.status_code for r in answers] == [200, 200, 200]
     opened = START + 5
@@ -57,20 +46,20 @@ async def test_requests_past_the_limit_get_the_apis_429(
     assert refused.headers["retry-after"] == "10"
     assert refused.headers["x-rate-limit-type"] == "api_calls"
     assert "x-fake-fault" not in refused.headers
-    assert limited.get_customer("late") is None  # a refused request is not run
-    assert limited.rate_limited == 1
-    assert len(limited.requests) == 4  # but it is recorded
+    assert fake.get_customer("late") is None  # a refused request is not run
+    assert fake.rate_limited == 1
+    assert len(fake.requests) == 4  # but it is recorded
 
 
 async def test_the_next_window_opens_with_the_first_request_after_the_last_one(
-    api: httpx.AsyncClient, clock: ManualClock
+    http: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     for _ in range(4):
-        await api.get("/v1/customers")
+        await http.get("/v1/customers")
     clock.advance(seconds=9.999)
-    still = await api.get("/v1/customers")
+    still = await http.get("/v1/customers")
     clock.advance(seconds=30)
-    fresh = await api.get("/v1/customers")
+    fresh = await http.get("/v1/customers")
 
     assert still.status_code == 429
     assert still.headers["retry-after"] == "0.001"
