@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from email.utils import formatdate
 
 import anyio
 import pytest
@@ -435,3 +436,24 @@ async def test_wait_open_does_not_wait_for_answers_in_flight(fake_time: FakeTime
     assert not pacer.is_open
     await pacer.wait_open()
     assert fake_time.sleeps == []
+
+
+@pytest.mark.parametrize(("date_offset", "wait"), [(-300.0, 10.0), (400.0, 10.0), (1.0, 10.0)])
+async def test_the_retry_time_is_read_on_the_servers_clock(
+    fake_time: FakeTime, date_offset: float, wait: float
+) -> None:
+    """Our clock is 300 s ahead of (or 400 s behind) the server's: `Date` tells."""
+    pacer = pacer_on(fake_time)
+    server_now = EPOCH + date_offset
+    answer = headers(5, 0, server_now + 10, date=formatdate(server_now, usegmt=True))
+    signal = pacer.learn(await take(pacer), 200, answer)
+    # A skew within 2 s is ignored: the retry time is then read against our own clock.
+    expected = wait if abs(date_offset) > 2 else 10.0 + date_offset
+    assert signal.reopens_in == pytest.approx(expected, abs=0.51)
+
+
+@pytest.mark.parametrize("date", ["junk", "", "Mon, 99 Foo 99999 99:99:99 GMT", "nan"])
+async def test_a_junk_date_header_is_ignored(fake_time: FakeTime, date: str) -> None:
+    pacer = pacer_on(fake_time)
+    signal = pacer.learn(await take(pacer), 200, headers(5, 0, EPOCH + 10, date=date))
+    assert signal.reopens_in == 10.0

@@ -20,7 +20,9 @@ those headers and keeps the client inside it:
 - `rate_limit=` adds proactive pacing: at most `n` sends in any `seconds`, from the first request.
 
 Header values come from the network: non-finite, negative or unparsable ones are ignored, and no
-closure lasts longer than `MAX_CLOSURE` seconds, whatever the server says.
+closure lasts longer than `MAX_CLOSURE` seconds, whatever the server says. `X-Rate-Limit-Retry`
+is a time on the server's clock: when the response's `Date` shows our clock off by more than
+`SKEW_TOLERANCE`, it is read against `Date`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Final, TypeAlias
 
 import anyio
@@ -61,6 +64,10 @@ UNTIMED_429_PAUSE: Final = 1.0
 
 CYCLE_LIMIT: Final = "api_calls_cycle"
 """The `X-Rate-Limit-Type` of a spent billing-cycle budget: waiting for it cannot help."""
+
+SKEW_TOLERANCE: Final = 2.0
+"""Seconds the server's `Date` may differ from our clock before `X-Rate-Limit-Retry` is read
+against the server's time instead (`Date` has whole seconds; a small skew is ours to ignore)."""
 
 _LARGEST_EPOCH: Final = 253402300799.0  # 9999-12-31T23:59:59Z, the last second datetime holds
 _LARGEST_COUNT: Final = 1_000_000_000
@@ -326,7 +333,8 @@ class Pacer:
         limit_type = headers.get("x-rate-limit-type") if refused else None
         wall = self._wall()
         retry_epoch = _number(headers.get("x-rate-limit-retry"))
-        waits = [retry_epoch - wall] if retry_epoch is not None else []
+        server_now = _server_time(headers.get("date"), wall)
+        waits = [retry_epoch - server_now] if retry_epoch is not None else []
         if refused:
             retry_after = parse_retry_after(
                 headers.get("retry-after"), now=_as_datetime(wall) or datetime.now(UTC)
@@ -471,6 +479,20 @@ def _number(value: str | None) -> float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) and number >= 0 else None
+
+
+def _server_time(date: str | None, wall: float) -> float:
+    """The server's time now: `wall`, unless its `Date` header shows a clock skew past tolerance."""
+    if date is None:
+        return wall
+    try:
+        when = parsedate_to_datetime(date)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return wall
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    server = when.timestamp() + 0.5  # `Date` is truncated to the second
+    return server if abs(server - wall) > SKEW_TOLERANCE else wall
 
 
 def _count(value: str | None) -> int | None:
