@@ -149,6 +149,42 @@ async def test_permanent_deletion_returns_misspelt_object_and_counts(
     assert fake.get_customer("p") is None
 
 
+async def test_permanent_deletion_counts_the_segments_the_customer_was_in(
+    http: httpx.AsyncClient, fake: FakeVoucherify
+) -> None:
+    fake.add_customer(source_id="p")
+    fake.add_customer(source_id="q")
+    fake.add_segment("vip", customer_ids=["p", "q"])
+    fake.add_segment("new", customer_ids=["p"])
+    fake.add_segment("other", customer_ids=["q"])
+
+    response = await http.post("/v1/customers/p/permanent-deletion")
+
+    assert response.json()["data_json"]["segments"] == 2
+    assert (await http.get("/v1/customers/q/segments")).json()["total"] == 2
+
+
+async def test_null_address_parts_are_cleared_like_null_fields(
+    raw: httpx.AsyncClient, fake: FakeVoucherify
+) -> None:
+    fake.add_customer(source_id="a", name="A", address={"city": "Oslo", "country": "NO"})
+    headers = fake.server_headers()
+
+    partial = await raw.put(
+        "/v1/customers/a",
+        json={"name": None, "address": {"city": None, "country": "SE"}},
+        headers=headers,
+    )
+    emptied = await raw.put("/v1/customers/a", json={"address": {"city": None}}, headers=headers)
+
+    assert "name" not in partial.json()
+    assert partial.json()["address"] == {"country": "SE"}
+    assert emptied.json()["address"] is None
+    stored = fake.get_customer("a")
+    assert stored is not None
+    assert stored["address"] is None
+
+
 async def test_unsupported_content_type_is_415(
     raw: httpx.AsyncClient, fake: FakeVoucherify
 ) -> None:
