@@ -6,16 +6,21 @@ argument never costs a request.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
-from ._convert import format_datetime
+import attrs
+
+from ._convert import EXTRA, format_datetime
 
 __all__ = [
     "check_choice",
+    "check_duration",
     "check_int_range",
+    "check_json_value",
     "deep_object_query",
     "encode_date",
     "encode_datetime",
@@ -75,12 +80,66 @@ def encode_datetime(value: object, name: str) -> str:
         raise TypeError(
             f"{name} must be a datetime or an ISO-8601 string, got {type(value).__name__}"
         )
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
+    return format_datetime(_checked_datetime(parsed, name))
+
+
+def _checked_datetime(value: datetime, name: str) -> datetime:
+    """Return `value` if it is aware and its UTC form is a date-time JSON can carry."""
+    if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(
             f"{name} must be timezone-aware (e.g. datetime.now(UTC) or '...Z'); "
             f"a naive value would be shifted by the local UTC offset: {value!r}"
         )
-    return format_datetime(parsed)
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{name} falls outside the years 1..9999 in UTC: {value!r}") from None
+    return value
+
+
+def check_json_value(value: object, path: str) -> None:
+    """Refuse, anywhere inside a request body value, what JSON cannot carry faithfully.
+
+    A naive `datetime` would be read in this machine's local time and sent shifted; NaN and
+    ±Infinity are not JSON (most servers reject the body, some read them as null).
+
+    Args:
+        value: the value as the caller gave it: mappings, lists, attrs models (`CustomerUpdate`,
+            `Address`), scalars.
+        path: where `value` sits in the call, as the error names it (`metadata`, `records[3]`).
+
+    Raises:
+        ValueError: naming the key path of the first such value (`metadata.nested.v`).
+    """
+    if isinstance(value, datetime):
+        _checked_datetime(value, path)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{path} must be a finite number (JSON has no NaN or Infinity)")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            check_json_value(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            check_json_value(item, f"{path}[{index}]")
+    elif attrs.has(model := type(value)):
+        for field in attrs.fields(model):
+            # The `extra` mapping is sent beside the named fields, so its keys sit at `path`.
+            where = path if field.name == EXTRA else f"{path}.{field.name}"
+            check_json_value(getattr(value, field.name), where)
+
+
+def check_duration(value: object, name: str, *, infinite: bool = False) -> float:
+    """Return `value` if it is a number of seconds > 0; `infinite` lets `math.inf` through.
+
+    NaN is refused by name: every comparison with it is false, so it slips past `<= 0`.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, got {type(value).__name__}")
+    if math.isnan(value) or value <= 0 or (math.isinf(value) and not infinite):
+        allowed = "> 0 (math.inf for no limit)" if infinite else "finite and > 0"
+        raise ValueError(f"{name} must be {allowed} seconds, got {value!r}")
+    return float(value)
 
 
 def encode_date(value: object, name: str) -> str:
