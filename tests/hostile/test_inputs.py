@@ -269,6 +269,27 @@ async def test_an_infinite_client_timeout_means_no_timeout(recorder: Recorder) -
     assert recorder.requests[0].extensions["timeout"]["read"] is None
 
 
+@pytest.mark.parametrize("name", ["batch_size", "max_concurrency"])
+async def test_bulk_update_refuses_a_nan_count_before_reading_a_record(
+    client: AsyncClient, recorder: Recorder, name: str
+) -> None:
+    read: list[int] = []
+
+    def records() -> Iterator[dict[str, Any]]:
+        read.append(1)
+        yield {"source_id": "s"}
+
+    with pytest.raises(TypeError, match=name):
+        await client.customers.bulk_update(records(), **{name: math.nan})
+
+    assert (read, recorder.requests) == ([], [])
+
+
+def test_the_client_refuses_a_nan_max_concurrency() -> None:
+    with pytest.raises(ValueError, match="max_concurrency"):
+        AsyncClient("app", "secret", max_concurrency=math.nan)  # type: ignore[arg-type]
+
+
 # --- async action statuses -------------------------------------------------------------------
 
 

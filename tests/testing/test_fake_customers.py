@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from voucherify_async.testing import FakeVoucherify, ManualClock
 
@@ -119,6 +120,21 @@ async def test_invalid_body_is_400_invalid_payload(
     assert response.status_code == 400
     assert response.json()["key"] == "invalid_payload"
     assert "birthdate" in response.json()["details"]
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+async def test_a_body_with_a_non_json_number_is_400_invalid_payload(
+    raw: httpx.AsyncClient, fake: FakeVoucherify, constant: bytes
+) -> None:
+    response = await raw.post(
+        "/v1/customers",
+        content=b'{"source_id": "n", "metadata": {"x": ' + constant + b"}}",
+        headers={**fake.server_headers(), "content-type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["key"] == "invalid_payload"
+    assert fake.get_customer("n") is None
 
 
 async def test_delete_is_204_without_body_then_404(http: httpx.AsyncClient) -> None:

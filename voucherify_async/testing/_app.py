@@ -58,7 +58,7 @@ class Handlers:
                 f"Content-Type '{content_type}' is not supported, use application/json",
             )
         try:
-            return json.loads(body) if body else None
+            return json.loads(body, parse_constant=_not_json) if body else None
         except ValueError as exc:
             raise invalid_payload(f"Malformed JSON: {exc}") from None
 
@@ -169,6 +169,11 @@ class Handlers:
         """GET /v1/async-actions/{asyncActionId}."""
         action_id = unquote(request.path_params["action_id"])
         return JSONResponse(self.actions.get(action_id))
+
+
+def _not_json(constant: str) -> Any:
+    """Refuse `NaN`, `Infinity` and `-Infinity`, which Python's json reads but JSON lacks."""
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 def _as_latin1(request: Request) -> Request:
