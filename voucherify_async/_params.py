@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 import attrs
@@ -26,6 +26,9 @@ __all__ = [
     "encode_datetime",
     "path_segment",
 ]
+
+_PLAIN: Final = frozenset({str, int, bool, type(None)})
+_NOT_FINITE: Final = "must be a finite number (JSON has no NaN or Infinity)"
 
 
 def path_segment(value: object, name: str = "customer_id") -> str:
@@ -85,16 +88,23 @@ def encode_datetime(value: object, name: str) -> str:
 
 def _checked_datetime(value: datetime, name: str) -> datetime:
     """Return `value` if it is aware and its UTC form is a date-time JSON can carry."""
+    problem = _datetime_problem(value)
+    if problem is not None:
+        raise ValueError(f"{name} {problem}")
+    return value
+
+
+def _datetime_problem(value: datetime) -> str | None:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
-            f"{name} must be timezone-aware (e.g. datetime.now(UTC) or '...Z'); "
+        return (
+            "must be timezone-aware (e.g. datetime.now(UTC) or '...Z'); "
             f"a naive value would be shifted by the local UTC offset: {value!r}"
         )
     try:
         value.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"{name} falls outside the years 1..9999 in UTC: {value!r}") from None
-    return value
+        return f"falls outside the years 1..9999 in UTC: {value!r}"
+    return None
 
 
 def check_json_value(value: object, path: str) -> None:
@@ -111,22 +121,41 @@ def check_json_value(value: object, path: str) -> None:
     Raises:
         ValueError: naming the key path of the first such value (`metadata.nested.v`).
     """
+    found = _unsendable(value)
+    if found is not None:
+        where, problem = found
+        raise ValueError(f"{path}{where} {problem}")
+
+
+def _unsendable(value: object) -> tuple[str, str] | None:
+    """The sub-path and the problem of the first value JSON cannot carry, or None.
+
+    The path is built only on the way back from a problem (most bodies have none), which keeps
+    the walk cheaper than encoding the body.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else ("", _NOT_FINITE)
     if isinstance(value, datetime):
-        _checked_datetime(value, path)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"{path} must be a finite number (JSON has no NaN or Infinity)")
-    elif isinstance(value, Mapping):
+        problem = _datetime_problem(value)
+        return None if problem is None else ("", problem)
+    if isinstance(value, dict | Mapping):
         for key, item in value.items():
-            check_json_value(item, f"{path}.{key}")
+            if (found := _unsendable(item)) is not None:
+                return f".{key}{found[0]}", found[1]
     elif isinstance(value, list | tuple | set | frozenset):
         for index, item in enumerate(value):
-            check_json_value(item, f"{path}[{index}]")
-    elif attrs.has(model := type(value)):
-        for field in attrs.fields(model):
-            # The `extra` mapping is sent beside the named fields, so its keys sit at `path`.
-            where = path if field.name == EXTRA else f"{path}.{field.name}"
-            check_json_value(getattr(value, field.name), where)
+            if (found := _unsendable(item)) is not None:
+                return f"[{index}]{found[0]}", found[1]
+    elif attrs.has(kind):
+        for field in attrs.fields(kind):
+            if (found := _unsendable(getattr(value, field.name))) is not None:
+                # The `extra` mapping is sent beside the named fields: its keys sit one level up.
+                where = "" if field.name == EXTRA else f".{field.name}"
+                return where + found[0], found[1]
+    return None
 
 
 def check_duration(value: object, name: str, *, infinite: bool = False) -> float:
