@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 
@@ -240,3 +242,11 @@ async def test_requests_are_recorded_raw_and_parsed(
     assert updated.raw_path == "/v1/customers/a%2Fb"
     assert updated.path == "/v1/customers/a/b"
     assert updated.json() == {"name": "x"}
+
+
+def test_timestamps_before_year_1000_keep_four_digits() -> None:
+    fake = FakeVoucherify(clock=ManualClock(datetime(999, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)))
+
+    customer = fake.add_customer(source_id="old")
+
+    assert customer["created_at"] == "0999-01-02T03:04:05.678Z"
