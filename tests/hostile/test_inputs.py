@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -288,6 +292,26 @@ async def test_bulk_update_refuses_a_nan_count_before_reading_a_record(
 def test_the_client_refuses_a_nan_max_concurrency() -> None:
     with pytest.raises(ValueError, match="max_concurrency"):
         AsyncClient("app", "secret", max_concurrency=math.nan)  # type: ignore[arg-type]
+
+
+def test_the_import_command_refuses_a_nan_timeout_before_uploading(tmp_path: Path) -> None:
+    csv = tmp_path / "in.csv"
+    csv.write_text("Source_id\ns1\n")
+    script = Path(sys.executable).with_name("voucherify-async")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOUCHERIFY_")}
+
+    done = subprocess.run(
+        [str(script), "--fake", "customers", "import", str(csv), "--wait", "--timeout", "nan"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert "--timeout" in done.stderr
+    assert done.stdout == ""  # no async action id: nothing was uploaded
 
 
 # --- async action statuses -------------------------------------------------------------------

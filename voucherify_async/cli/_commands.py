@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -194,12 +195,20 @@ def export_command(
         run(settings, work)
 
 
+def _not_nan(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    # click.FloatRange lets NaN through: every comparison with it is false.
+    if math.isnan(value):
+        raise click.BadParameter("must be a number of seconds, not nan")
+    return value
+
+
 @customers.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--wait", is_flag=True, help="Wait for the import to finish and report it.")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
+    callback=_not_nan,
     default=600.0,
     show_default=True,
     help="With --wait: give up after this many seconds.",
