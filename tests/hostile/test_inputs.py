@@ -26,6 +26,8 @@ import httpx
 import pytest
 
 from voucherify_async import AsyncAction, AsyncClient, BulkUpdateError, CustomerUpdate
+from voucherify_async.cli import main
+from voucherify_async.testing._bulk import FakeAsyncActions
 
 Call = Callable[[AsyncClient], Awaitable[Any]]
 
@@ -312,6 +314,23 @@ def test_the_import_command_refuses_a_nan_timeout_before_uploading(tmp_path: Pat
     assert done.returncode == 2
     assert "--timeout" in done.stderr
     assert done.stdout == ""  # no async action id: nothing was uploaded
+
+
+def test_an_import_whose_action_ends_in_an_unknown_status_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def canceled(self: object, action_id: str) -> dict[str, Any]:
+        return {"id": action_id, "status": "CANCELED", "object": "async_action"}
+
+    monkeypatch.setattr(FakeAsyncActions, "get", canceled)
+    csv = tmp_path / "in.csv"
+    csv.write_text("Source_id\ns1\n")
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--fake", "customers", "import", str(csv), "--wait"])
+
+    assert exited.value.code == 1
+    assert "CANCELED: 0 imported, 0 failed" in capsys.readouterr().err
 
 
 # --- async action statuses -------------------------------------------------------------------

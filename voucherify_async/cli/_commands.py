@@ -113,8 +113,9 @@ def cli(ctx: click.Context, fake: bool, fake_seed: int, cluster: str | None) -> 
     """Voucherify customers from the command line.
 
     Credentials come from VOUCHERIFY_APP_ID and VOUCHERIFY_SECRET_KEY (and VOUCHERIFY_BASE_URL
-    for a dedicated host). Exit codes: 0 success, 1 API or connection error, 2 usage or
-    configuration error, 3 an import finished with failed rows, 130 interrupted.
+    for a dedicated host). Exit codes: 0 success, 1 API or connection error (or an import whose
+    action ended other than DONE), 2 usage or configuration error, 3 an import finished with
+    failed rows, 130 interrupted.
     """
     if fake_seed and not fake:
         raise click.UsageError("--fake-seed needs --fake")
@@ -234,7 +235,7 @@ def import_command(settings: Settings, /, file: Path, wait: bool, timeout: float
         click.echo(f"{action.status}: {done} imported, {failed_count} failed", err=True)
         for row in failed:
             click.echo(f"  row {row.row} ({row.source_id}): {row.reason}", err=True)
-        if action.status == "FAILED":
+        if action.status != "DONE":  # FAILED, or a status the SDK does not know (CANCELED)
             return EXIT_API_ERROR
         return EXIT_ROWS_FAILED if failed_count else 0
 
