@@ -303,9 +303,15 @@ def test_rate_limit_rejects_nonsense(value: object) -> None:
         parse_rate_limit(value)
 
 
-@pytest.mark.parametrize("value", [-1, math.nan, math.inf, "60", None, True])
+@pytest.mark.parametrize("value", [-1, -0.5, math.nan, math.inf])
 def test_max_rate_limit_wait_rejects_nonsense(value: object) -> None:
     with pytest.raises(ValueError, match="max_rate_limit_wait"):
+        check_max_rate_limit_wait(value)
+
+
+@pytest.mark.parametrize("value", ["60", None, True])
+def test_max_rate_limit_wait_must_be_a_number(value: object) -> None:
+    with pytest.raises(TypeError, match="max_rate_limit_wait"):
         check_max_rate_limit_wait(value)
 
 

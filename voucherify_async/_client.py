@@ -6,6 +6,7 @@ import contextlib
 import copy
 import json
 import logging
+import math
 import os
 import platform
 import time
@@ -25,6 +26,7 @@ from ._errors import (
     VoucherifyConfigError,
 )
 from ._logging import log_attempt, log_retry, logger
+from ._params import check_duration
 from ._ratelimit import (
     CYCLE_LIMIT,
     ClientStats,
@@ -96,7 +98,7 @@ class AsyncClient:
         origin: the `Origin` header sent with client-side (`/client/v1`) calls.
         base_url: the API root; default `$VOUCHERIFY_BASE_URL`, else `https://api.voucherify.io`.
         cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`.
-        timeout: seconds (or an `httpx.Timeout`) for each request.
+        timeout: seconds (or an `httpx.Timeout`) for each request; `math.inf` for none.
         max_retries: retries after the first try of a failed request; 0 disables them. Which
             failures are retried, for which requests, is in `docs/reliability.md`.
         http_client: an `httpx.AsyncClient` to share; the SDK never closes one it did not open.
@@ -119,7 +121,8 @@ class AsyncClient:
     Raises:
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
-            `http_backend="aiohttp"` under trio, a negative `max_rate_limit_wait`, ...).
+            a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, a negative
+            `max_rate_limit_wait`, ...).
         ModuleNotFoundError: for `http_backend="aiohttp"` without aiohttp installed.
     """
 
@@ -240,11 +243,13 @@ class AsyncClient:
 
         Args:
             max_retries: retries after the first try; 0 disables them.
-            timeout: seconds (or an `httpx.Timeout`) for each request; None waits forever.
+            timeout: seconds (or an `httpx.Timeout`) for each request; None or `math.inf`
+                waits forever.
             max_rate_limit_wait: the most one call waits for the rate limit, in seconds.
 
         Raises:
-            ValueError: for a negative `max_retries` or `max_rate_limit_wait`.
+            ValueError: for a negative `max_retries`, a NaN, zero or negative `timeout`, or a
+                negative `max_rate_limit_wait`.
         """
         clone = copy.copy(self)
         clone._owns_http = False
@@ -358,7 +363,10 @@ class AsyncClient:
         headers = self._auth_headers(auth)
         content: bytes | None = None
         if json_body is not None:
-            content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+            # allow_nan=False: the bodies are checked already; never send NaN as if it were JSON.
+            content = json.dumps(
+                json_body, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            ).encode()
             headers = {**headers, "Content-Type": "application/json"}
         safe = replay_safe(method, idempotent=idempotent)
         starts = _file_positions(files)
@@ -582,7 +590,22 @@ class _Shared:
 
 
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
-    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+    """Check `timeout` (seconds > 0, or None / `math.inf` for none) as an `httpx.Timeout`.
+
+    Each phase of an `httpx.Timeout` is checked too, so a NaN never reaches the event loop.
+    """
+    if isinstance(timeout, httpx.Timeout):
+        phases = {
+            phase: None if seconds is None else _seconds(seconds, f"timeout.{phase}")
+            for phase, seconds in timeout.as_dict().items()
+        }
+        return httpx.Timeout(**phases)
+    return httpx.Timeout(None if timeout is None else _seconds(timeout, "timeout"))
+
+
+def _seconds(value: object, name: str) -> float | None:
+    seconds = check_duration(value, name, infinite=True)
+    return None if math.isinf(seconds) else seconds
 
 
 def _check_max_retries(max_retries: object) -> None:

@@ -133,13 +133,14 @@ class _Waiter:
 
 
 def check_max_rate_limit_wait(value: object) -> float:
-    """Validate `max_rate_limit_wait` (finite seconds >= 0) and return it as a float.
+    """Validate `max_rate_limit_wait` (finite seconds >= 0; 0 never waits) as a float.
 
     Raises:
-        ValueError: for a negative, non-finite or non-numeric value.
+        TypeError: for a value that is not a number.
+        ValueError: for a negative, NaN or infinite number.
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"max_rate_limit_wait must be seconds >= 0, got {value!r}")
+        raise TypeError(f"max_rate_limit_wait must be a number of seconds, got {value!r}")
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"max_rate_limit_wait must be finite seconds >= 0, got {value!r}")
     return float(value)
