@@ -40,6 +40,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import attrs
 import orjson
+from attrs import AttrsInstance
 
 from ._models import CustomerUpdate
 
@@ -422,12 +423,12 @@ def format_datetime(value: datetime) -> str:
     return utc.isoformat(timespec="milliseconds") + "Z"
 
 
-def to_dict(model: Any, *, exclude_none: bool = False) -> dict[str, Any]:
+def to_dict(model: AttrsInstance, *, exclude_none: bool = False) -> dict[str, Any]:
     """A model as the JSON object the API sends: a dict ready for `json.dumps` or a web framework.
 
     Known fields come first, then the fields kept in `extra`; date-times are UTC with milliseconds
     and `Z` (`2024-03-22T17:48:18.570Z`), dates `YYYY-MM-DD`, nested models dicts. The result is
-    a fresh copy: changing it leaves the model alone. `structure(to_dict(m), type(m)) == m`.
+    a fresh copy: changing it leaves the model alone; decoding it gives back an equal model.
 
     Args:
         model: any voucherify_async model (`Customer`, `CustomersPage`, `Address`, ...).
@@ -444,7 +445,7 @@ def to_dict(model: Any, *, exclude_none: bool = False) -> dict[str, Any]:
     return encode(model, exclude_none)
 
 
-def to_json(model: Any, *, exclude_none: bool = False, indent: bool = False) -> str:
+def to_json(model: AttrsInstance, *, exclude_none: bool = False, indent: bool = False) -> str:
     """A model as the JSON text the API sends (see `to_dict`), UTF-8 characters unescaped.
 
     Args:
