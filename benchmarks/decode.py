@@ -25,6 +25,7 @@ import cProfile
 import gc
 import io
 import json
+import os
 import pstats
 import statistics
 import subprocess
@@ -104,17 +105,24 @@ def measure(
 
 
 def import_ms(module: str, runs: int = 7) -> dict[str, float]:
-    """Median ms per `-X importtime` line (cumulative) for `import module`, fresh interpreters."""
+    """Median ms per `-X importtime` line (cumulative) for `import module`, fresh interpreters.
+
+    With bytecode caching on, as a user's installed package has it (pip compiles site-packages):
+    under PYTHONDONTWRITEBYTECODE=1 an editable checkout compiles every module on each import,
+    while httpx, installed, loads its .pyc files. The first run writes the cache.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     samples: dict[str, list[float]] = {}
-    for _ in range(runs):
+    for run in range(runs + 1):
         done = subprocess.run(
             [sys.executable, "-X", "importtime", "-c", f"import {module}"],
             capture_output=True,
             text=True,
             check=True,
             cwd=ROOT,
+            env=env,
         )
-        for line in done.stderr.splitlines():
+        for line in done.stderr.splitlines() if run else ():
             parts = [part.strip() for part in line.split("|")]
             if line.startswith("import time:") and len(parts) == 3 and parts[1].isdigit():
                 samples.setdefault(parts[2], []).append(int(parts[1]) / 1000)

@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _identical import assert_identical
 
 from voucherify_async import (
     AsyncAction,
@@ -242,28 +243,6 @@ def test_none_never_becomes_the_string_none() -> None:
 
 
 # --- decode: bytes to models, on the fast path or the general one --------------------------
-
-
-def assert_identical(a: Any, b: Any, where: str) -> None:
-    """Same values and types all the way down, `extra` included (equality skips it)."""
-    assert type(a) is type(b), where
-    if attrs.has(type(a)):
-        for field in attrs.fields(type(a)):
-            assert_identical(
-                getattr(a, field.name), getattr(b, field.name), f"{where}.{field.name}"
-            )
-    elif isinstance(a, dict):
-        assert list(a) == list(b), where
-        for key in a:
-            assert_identical(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, list):
-        assert len(a) == len(b), where
-        for index, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_identical(x, y, f"{where}[{index}]")
-    else:
-        assert a == b, where
-        if isinstance(a, datetime):
-            assert a.utcoffset() == b.utcoffset(), where
 
 
 @pytest.mark.parametrize("stem", sorted(MODELS))

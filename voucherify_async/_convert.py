@@ -131,6 +131,9 @@ def structure(data: Any, cls: type[T]) -> T:
         return build(data)  # type: ignore[no-any-return]
     except _Mismatch as exc:
         raise ResponseShapeError(exc.describe(cls)) from None
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+        # Not expected from the generated code; still a misfit, never a raw exception.
+        raise ResponseShapeError(f"{cls.__name__}: {exc!r}") from exc
 
 
 def _kind(value: Any) -> str:
@@ -162,7 +165,7 @@ def _parse_rfc3339(value: str) -> datetime:
         if leap is None:
             return datetime.fromisoformat(text)
         return datetime.fromisoformat(f"{leap[1]}59{leap[2]}") + timedelta(seconds=1)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a leap second ending year 9999
         raise _Mismatch(f"not an RFC 3339 date-time: {value[:40]!r}") from None
 
 

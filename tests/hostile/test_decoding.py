@@ -198,3 +198,14 @@ async def test_nesting_within_the_json_limit_decodes_whole(
     while inner:
         levels, inner = levels + 1, inner[0]
     assert levels == 999  # the innermost `[]` is empty
+
+
+async def test_a_leap_second_past_the_last_representable_instant_is_a_validation_error(
+    client: AsyncClient, api: respx.MockRouter
+) -> None:
+    api.get("/v1/customers/cust_1").respond(
+        200, json=customer_with(created_at="9999-12-31T23:59:60Z")
+    )
+
+    with pytest.raises(APIResponseValidationError, match=r"Customer\.created_at"):
+        await client.customers.get("cust_1")
