@@ -21,8 +21,9 @@ What both promise:
   only.
 - Date-times decode to aware `datetime`: RFC 3339 in either case (`2024-03-22t17:48:18z`), a leap
   second (`...:60Z`) as the first instant of the next minute, plus what `datetime.fromisoformat`
-  reads (a space instead of `T`, as RFC 3339 §5.6 permits; 2 to 6 fractional digits). A date-time
-  without an offset is read as UTC. Dates (`birthdate`) take the `YYYY-MM-DD` part.
+  reads (a space instead of `T`, as RFC 3339 §5.6 permits; any number of fractional digits, to
+  the microsecond). A date-time without an offset is read as UTC. Dates (`birthdate`) take the
+  `YYYY-MM-DD` part.
 - Structuring never recurses into untyped values (`metadata`, `extra`), so the depth of a body
   cannot raise `RecursionError`; orjson refuses nesting deeper than 1024 as invalid JSON.
 
