@@ -318,3 +318,15 @@ def test_decode_of_a_misfit_names_the_model_and_json_path() -> None:
 
 def test_loads_ignores_a_utf8_byte_order_mark() -> None:
     assert loads(b'\xef\xbb\xbf{"a": 1}') == {"a": 1}
+
+
+def test_decoded_models_never_share_a_mutable_default() -> None:
+    page = decode(b'{"customers": [{"id": "a"}, {"id": "b"}]}', CustomersPage)
+    first, second = page.customers
+
+    first.metadata["k"] = 1
+    first.extra["k"] = 1
+
+    assert second.metadata == {}
+    assert second.extra == {}
+    assert page.extra == {}
