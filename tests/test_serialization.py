@@ -278,3 +278,8 @@ def test_anything_but_a_model_is_a_type_error(value: Any) -> None:
         to_dict(value)
     with pytest.raises(TypeError, match="model"):
         to_json(value)
+
+
+def test_a_naive_date_time_is_refused_not_shifted_by_the_local_offset() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        to_dict(Customer(created_at=datetime(2024, 1, 2, 3, 4, 5)))

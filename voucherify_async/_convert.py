@@ -444,6 +444,7 @@ def to_dict(model: AttrsInstance, *, exclude_none: bool = False) -> dict[str, An
 
     Raises:
         TypeError: `model` is not a voucherify_async model.
+        ValueError: a date-time in it is naive (without a timezone), so its instant is unknown.
     """
     encode = _encoders.get(type(model)) or _make_encoder(type(model))
     return encode(model, exclude_none)
@@ -463,6 +464,7 @@ def to_json(model: AttrsInstance, *, exclude_none: bool = False, indent: bool = 
     Raises:
         TypeError: `model` is not a voucherify_async model, or holds a value JSON cannot (a
             `metadata` key that is not a string, nesting deeper than 254 levels).
+        ValueError: a date-time in it is naive (without a timezone).
     """
     option = orjson.OPT_INDENT_2 if indent else 0
     return orjson.dumps(to_dict(model, exclude_none=exclude_none), option=option).decode()
