@@ -22,9 +22,11 @@ from ._errors import (
     APITimeoutError,
     RateLimitInfo,
     VoucherifyConfigError,
+    VoucherifyError,
 )
 from ._logging import log_attempt, log_retry, logger
 from ._response import (
+    check_success,
     decode_body,
     error_from_response,
     parse_retry_after,
@@ -39,6 +41,7 @@ from ._retry import (
     failure_of_status,
     replay_safe,
 )
+from ._secrets import check_destination, mask_exception
 from ._transport import make_transport
 from ._types import NOT_GIVEN, Auth, HttpBackend, NotGiven, Query
 from ._version import __version__
@@ -139,6 +142,7 @@ class AsyncClient:
         self._client_secret_key = _setting(client_secret_key, "VOUCHERIFY_CLIENT_SECRET_KEY")
         self._origin = origin
         self._base_url = _resolve_base_url(base_url, cluster)
+        self._base_origin = httpx.URL(self._base_url)
         self._timeout = _as_timeout(timeout)
         self._retry = RetryPolicy(max_retries=max_retries)
         self._shared = _Shared(
@@ -303,19 +307,41 @@ class AsyncClient:
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
         idempotent: bool = False,
+        expect: int = 200,
     ) -> httpx.Response:
         """The one request path: auth, body encoding, retries, logging and error mapping.
 
         Failed attempts are retried per `self._retry` (see `_retry.py`); a request the server may
         have executed is repeated only when `replay_safe` says it is harmless: for its method, or
         because the endpoint passed `idempotent=True`. Cancellation of the caller is never
-        caught: it aborts the attempt (or the wait before the next one) at once.
+        caught: it aborts the attempt (or the wait before the next one) at once. Redirects are
+        never followed; `expect` is the one success status the spec declares for the endpoint.
 
         Raises:
-            APIStatusError: a 4xx/5xx answer (after the retries allowed for it).
+            APIStatusError: an answer outside 2xx (after the retries allowed for it).
+            APIResponseValidationError: a 2xx other than `expect`.
             APIConnectionError: the exchange failed (`APITimeoutError` for timeouts).
             RuntimeError: the client (or the one owning its pool) has been closed.
         """
+        try:
+            return await self._send_once_or_retry(
+                method, path, params, json_body, files, auth, idempotent, expect
+            )
+        except VoucherifyError as exc:
+            mask_exception(exc)
+            raise
+
+    async def _send_once_or_retry(
+        self,
+        method: str,
+        path: str,
+        params: Query | None,
+        json_body: Any,
+        files: Mapping[str, Any] | None,
+        auth: Auth,
+        idempotent: bool,
+        expect: int,
+    ) -> httpx.Response:
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         headers = self._auth_headers(auth)
@@ -345,7 +371,8 @@ class AsyncClient:
                     unsure = failure is Failure.MAYBE_EXECUTED and not safe
                     raise _connection_error(exc, method, path, retries, unsure=unsure) from exc
             else:
-                if response.status_code < 400:
+                if response.is_success:
+                    check_success(response, expect, method=method, path=path)
                     return response
                 error = error_from_response(response, method=method, path=path)
                 decision = self._retry.decide(
@@ -377,7 +404,7 @@ class AsyncClient:
         """
         query = tuple(params) if params else None
         if not self._owns_pool:
-            return self._http.build_request(
+            request = self._http.build_request(
                 method,
                 self._base_url + path,
                 params=query,
@@ -386,6 +413,8 @@ class AsyncClient:
                 headers=headers,
                 timeout=self._timeout,
             )
+            check_destination(request, self._base_origin)
+            return request
         return httpx.Request(
             method,
             self._base_url + path,
@@ -402,7 +431,7 @@ class AsyncClient:
         started = time.monotonic()
         async with limiter if limiter is not None else contextlib.nullcontext():
             try:
-                response = await self._http.send(request)
+                response = await self._http.send(request, follow_redirects=False)
             except httpx.TransportError as exc:
                 log_attempt(
                     method=request.method,
@@ -451,6 +480,7 @@ class AsyncClient:
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
         idempotent: bool = False,
+        expect: int = 200,
     ) -> T:
         """Send a request and decode its JSON body into `cast_to`."""
         response = await self._send(
@@ -461,6 +491,7 @@ class AsyncClient:
             files=files,
             auth=auth,
             idempotent=idempotent,
+            expect=expect,
         )
         return decode_body(response, cast_to, method=method, path=path)
 

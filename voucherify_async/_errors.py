@@ -7,7 +7,7 @@ VoucherifyError                       everything the SDK raises on purpose
 │   └── APITimeoutError
 ├── APIResponseValidationError        a 2xx body the SDK cannot read as the documented model
 ├── BulkUpdateError                   a chunk of `bulk_update` failed
-└── APIStatusError                    the API answered 4xx/5xx
+└── APIStatusError                    the API answered outside 2xx (3xx, 4xx, 5xx)
     ├── BadRequestError 400
     ├── AuthenticationError 401
     ├── PermissionDeniedError 403
@@ -19,7 +19,10 @@ VoucherifyError                       everything the SDK raises on purpose
 
 Invalid arguments raise the built-in `ValueError` (or `TypeError`) before anything is sent.
 No exception text ever contains a credential: messages are built from the method, the path and
-the API's error body only.
+the API's error body only. Every request reachable from an error (`response.request`, the chained
+httpx exception's `.request`) has its credential headers replaced by `[redacted]`, and every
+error pickles (the chained `__cause__` is left out, as pickle does for any exception), so an
+error is safe to log whole, send to an error tracker or put in a task queue.
 """
 
 from __future__ import annotations
@@ -54,6 +57,19 @@ _EXCERPT_CHARS = 200
 
 class VoucherifyError(Exception):
     """Base class of every exception the SDK raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The subclasses take keyword-only arguments, which Exception's own pickling cannot pass.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[VoucherifyError], args: tuple[Any, ...], state: dict[str, Any]
+) -> VoucherifyError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class VoucherifyConfigError(VoucherifyError):
@@ -117,7 +133,10 @@ class RateLimitInfo:
 
 
 class APIStatusError(VoucherifyError):
-    """Raised when the API answered with a 4xx or 5xx status.
+    """Raised when the API answered with a status outside 2xx: a 4xx or 5xx, or a redirect.
+
+    A redirect (3xx) is never followed, whatever `http_client` the SDK was given: its message
+    names the scheme and host of the `Location`, and `.response` holds the answer.
 
     Attributes:
         status_code: the HTTP status.
