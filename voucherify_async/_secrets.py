@@ -155,5 +155,7 @@ def _mask_one(error: BaseException) -> None:
 def _mask_response(response: httpx.Response) -> None:
     with contextlib.suppress(RuntimeError):  # a response built without a request
         response.request = masked_request(response.request)
+    if response.next_request is not None:  # httpx builds it for a 3xx it does not follow
+        response.next_request = masked_request(response.next_request)
     for earlier in response.history:
         _mask_response(earlier)
