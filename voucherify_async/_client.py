@@ -41,7 +41,7 @@ from ._retry import (
     failure_of_status,
     replay_safe,
 )
-from ._secrets import check_destination, mask_exception
+from ._secrets import check_credential, check_destination, mask_exception
 from ._transport import make_transport
 from ._types import NOT_GIVEN, Auth, HttpBackend, NotGiven, Query
 from ._version import __version__
@@ -70,6 +70,13 @@ def _setting(value: str | None, env: str) -> str | None:
     if value is not None:
         return value
     return os.environ.get(env) or None
+
+
+def _credential(value: str | None, argument: str, env: str) -> str | None:
+    """The argument, else the environment variable; refused if it cannot travel in a header."""
+    resolved = _setting(value, env)
+    check_credential(resolved, argument if value is not None else f"${env} ({argument})")
+    return resolved
 
 
 class AsyncClient:
@@ -104,6 +111,10 @@ class AsyncClient:
             or `http_client=`.
 
     Raises:
+        VoucherifyConfigError: a credential or `origin` (given or from the environment) holding
+            a character that cannot travel in an HTTP header (control characters such as a
+            stray line break, spaces, non-ASCII); the message names the setting, never the value.
+            Missing credentials raise only when a call needs them.
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
             `http_backend="aiohttp"` under trio, ...).
@@ -136,10 +147,15 @@ class AsyncClient:
             or max_concurrency < 1
         ):
             raise ValueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
-        self._app_id = _setting(app_id, "VOUCHERIFY_APP_ID")
-        self._secret_key = _setting(secret_key, "VOUCHERIFY_SECRET_KEY")
-        self._client_app_id = _setting(client_app_id, "VOUCHERIFY_CLIENT_APP_ID")
-        self._client_secret_key = _setting(client_secret_key, "VOUCHERIFY_CLIENT_SECRET_KEY")
+        self._app_id = _credential(app_id, "app_id", "VOUCHERIFY_APP_ID")
+        self._secret_key = _credential(secret_key, "secret_key", "VOUCHERIFY_SECRET_KEY")
+        self._client_app_id = _credential(
+            client_app_id, "client_app_id", "VOUCHERIFY_CLIENT_APP_ID"
+        )
+        self._client_secret_key = _credential(
+            client_secret_key, "client_secret_key", "VOUCHERIFY_CLIENT_SECRET_KEY"
+        )
+        check_credential(origin, "origin")
         self._origin = origin
         self._base_url = _resolve_base_url(base_url, cluster)
         self._base_origin = httpx.URL(self._base_url)
