@@ -9,7 +9,7 @@ import logging
 import os
 import platform
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -372,10 +372,10 @@ class AsyncClient:
         while True:
             if retries:
                 _rewind(files, starts)
-            request = self._new_request(method, path, params, content, files, headers)
+            request = _url_checked(self._new_request, method, path, params, content, files, headers)
             try:
                 response = await self._attempt(request, path, retries)
-            except httpx.TransportError as exc:
+            except _EXCHANGE_ERRORS as exc:
                 failure = classify_transport_error(exc)
                 decision = self._retry.decide(
                     retries_done=retries,
@@ -448,7 +448,7 @@ class AsyncClient:
         async with limiter if limiter is not None else contextlib.nullcontext():
             try:
                 response = await self._http.send(request, follow_redirects=False)
-            except httpx.TransportError as exc:
+            except _EXCHANGE_ERRORS as exc:
                 log_attempt(
                     method=request.method,
                     path=path,
@@ -539,6 +539,21 @@ class _OwnPool(httpx.AsyncClient):
         raise AttributeError("the SDK's own pool sends no cookies")
 
 
+_EXCHANGE_ERRORS = (httpx.TransportError, httpx.DecodingError)
+"""What one exchange may raise: a transport failure, or a body its Content-Encoding garbled."""
+
+
+def _url_checked(build: Callable[..., httpx.Request], *args: Any) -> httpx.Request:
+    """`build(*args)`, with httpx's refusal of the URL (too long, malformed) as a ValueError."""
+    try:
+        return build(*args)
+    except httpx.InvalidURL as exc:
+        method, path = args[0], args[1]
+        raise ValueError(
+            f"{method} {path[:80]}: the arguments make an invalid URL ({exc}); shorten them"
+        ) from None
+
+
 @attrs.define
 class _Shared:
     """State a client shares with its `with_options()` copies."""
@@ -557,7 +572,7 @@ def _check_max_retries(max_retries: object) -> None:
 
 
 def _connection_error(
-    exc: httpx.TransportError, method: str, path: str, retries: int, *, unsure: bool
+    exc: httpx.RequestError, method: str, path: str, retries: int, *, unsure: bool
 ) -> APIConnectionError:
     tries = f" after {retries + 1} attempts" if retries else ""
     note = "; not retried, as the server may have executed it" if unsure else ""
