@@ -42,6 +42,7 @@ from ._retry import (
     replay_safe,
 )
 from ._secrets import check_credential, check_destination, mask_exception
+from ._timeouts import AttemptTimeout, as_httpx_timeout, attempt_budget, attempt_deadline
 from ._transport import make_transport
 from ._types import NOT_GIVEN, Auth, HttpBackend, NotGiven, Query
 from ._version import __version__
@@ -96,7 +97,9 @@ class AsyncClient:
         origin: the `Origin` header sent with client-side (`/client/v1`) calls.
         base_url: the API root; default `$VOUCHERIFY_BASE_URL`, else `https://api.voucherify.io`.
         cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`.
-        timeout: seconds (or an `httpx.Timeout`) for each request.
+        timeout: seconds each attempt may take in all, connect to last byte (`APITimeoutError`
+            when spent; each retry gets it afresh); an `httpx.Timeout` keeps httpx's per-phase
+            meaning only (connect, each read, each write, pool); None waits forever.
         max_retries: retries after the first try of a failed request; 0 disables them. Which
             failures are retried, for which requests, is in `docs/reliability.md`.
         http_client: an `httpx.AsyncClient` to share; the SDK never closes one it did not open.
@@ -116,7 +119,8 @@ class AsyncClient:
             stray line break, spaces, non-ASCII); the message names the setting, never the value.
             Missing credentials raise only when a call needs them.
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
-            `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
+            `http_client` and `transport`, a negative `max_retries`, a `timeout` that is not a
+            finite number > 0, a `max_concurrency` < 1,
             `http_backend="aiohttp"` under trio, ...).
         ModuleNotFoundError: for `http_backend="aiohttp"` without aiohttp installed.
     """
@@ -159,7 +163,8 @@ class AsyncClient:
         self._origin = origin
         self._base_url = _resolve_base_url(base_url, cluster)
         self._base_origin = httpx.URL(self._base_url)
-        self._timeout = _as_timeout(timeout)
+        self._timeout = as_httpx_timeout(timeout)
+        self._budget = attempt_budget(timeout)
         self._retry = RetryPolicy(max_retries=max_retries)
         self._shared = _Shared(
             limiter=anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
@@ -195,7 +200,7 @@ class AsyncClient:
 
     @property
     def timeout(self) -> httpx.Timeout:
-        """The timeout applied to each request."""
+        """The per-phase httpx timeout of each request (a float `timeout` also bounds it whole)."""
         return self._timeout
 
     @property
@@ -226,10 +231,11 @@ class AsyncClient:
 
         Args:
             max_retries: retries after the first try; 0 disables them.
-            timeout: seconds (or an `httpx.Timeout`) for each request; None waits forever.
+            timeout: seconds each attempt may take in all (or an `httpx.Timeout`, per phase);
+                None waits forever.
 
         Raises:
-            ValueError: for a negative `max_retries`.
+            ValueError: for a negative `max_retries`, or a `timeout` not finite and > 0.
         """
         clone = copy.copy(self)
         clone._owns_http = False
@@ -238,7 +244,8 @@ class AsyncClient:
             _check_max_retries(max_retries)
             clone._retry = attrs.evolve(self._retry, max_retries=max_retries)
         if not isinstance(timeout, NotGiven):
-            clone._timeout = _as_timeout(timeout)
+            clone._timeout = as_httpx_timeout(timeout)
+            clone._budget = attempt_budget(timeout)
         clone.customers = Customers(clone)
         clone.async_actions = AsyncActions(clone)
         return clone
@@ -447,7 +454,8 @@ class AsyncClient:
         started = time.monotonic()
         async with limiter if limiter is not None else contextlib.nullcontext():
             try:
-                response = await self._http.send(request, follow_redirects=False)
+                with attempt_deadline(self._budget, request):
+                    response = await self._http.send(request, follow_redirects=False)
             except _EXCHANGE_ERRORS as exc:
                 log_attempt(
                     method=request.method,
@@ -562,10 +570,6 @@ class _Shared:
     last_rate_limit: RateLimitInfo | None = None
 
 
-def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
-    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-
-
 def _check_max_retries(max_retries: object) -> None:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
@@ -577,8 +581,9 @@ def _connection_error(
     tries = f" after {retries + 1} attempts" if retries else ""
     note = "; not retried, as the server may have executed it" if unsure else ""
     if isinstance(exc, httpx.TimeoutException):
+        reason = str(exc) if isinstance(exc, AttemptTimeout) else type(exc).__name__
         return APITimeoutError(
-            f"{method} {path} timed out ({type(exc).__name__}){tries}{note}",
+            f"{method} {path} timed out ({reason}){tries}{note}",
             method=method,
             path=path,
         )
