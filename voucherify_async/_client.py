@@ -25,6 +25,7 @@ from ._errors import (
     VoucherifyError,
 )
 from ._logging import log_attempt, log_retry, logger
+from ._loop import LoopBinding
 from ._response import (
     check_success,
     decode_body,
@@ -282,6 +283,7 @@ class AsyncClient:
         self._closed = True
         if self._owns_http:
             await self._http.aclose()
+            await self._shared.loop.release()
 
     def _auth_headers(self, auth: Auth) -> dict[str, str]:
         if auth == "client":
@@ -344,7 +346,8 @@ class AsyncClient:
             APIStatusError: an answer outside 2xx (after the retries allowed for it).
             APIResponseValidationError: a 2xx other than `expect`.
             APIConnectionError: the exchange failed (`APITimeoutError` for timeouts).
-            RuntimeError: the client (or the one owning its pool) has been closed.
+            RuntimeError: the client (or the one owning its pool) has been closed, or is used
+                from another event loop than the one that first used it.
         """
         try:
             return await self._send_once_or_retry(
@@ -365,6 +368,7 @@ class AsyncClient:
         idempotent: bool,
         expect: int,
     ) -> httpx.Response:
+        await self._shared.loop.check(self._http.aclose if self._owns_pool else None)
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         headers = self._auth_headers(auth)
@@ -568,6 +572,7 @@ class _Shared:
 
     limiter: anyio.CapacityLimiter | None
     last_rate_limit: RateLimitInfo | None = None
+    loop: LoopBinding = attrs.field(factory=LoopBinding)
 
 
 def _check_max_retries(max_retries: object) -> None:

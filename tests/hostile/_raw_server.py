@@ -75,6 +75,7 @@ class RawServer:
         self.respond = respond
         self.requests: list[RawRequest] = []
         self.connections = 0
+        self.closed_by_client = 0
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.05)
@@ -128,6 +129,9 @@ class RawServer:
             while not self._stop.is_set():
                 request, buffer = _read_request(sock, buffer, self._stop)
                 if request is None:
+                    if not self._stop.is_set():
+                        with self._lock:
+                            self.closed_by_client += 1
                     return
                 self.requests.append(request)
                 self.respond(request, sock, self._stop)
