@@ -5,8 +5,8 @@ VoucherifyError                       everything the SDK raises on purpose
 ├── VoucherifyConfigError             missing credentials or settings
 ├── APIConnectionError                the request could not be completed (after retries)
 │   └── APITimeoutError
-├── APIResponseValidationError        a 2xx body the SDK cannot read as the documented model
-├── BulkUpdateError                   a chunk of `bulk_update` failed
+├── APIResponseValidationError        a 2xx the SDK cannot read as the documented answer
+├── BulkUpdateError                   a chunk of bulk_update() failed (see Bulk updates)
 └── APIStatusError                    the API answered outside 2xx (3xx, 4xx, 5xx)
     ├── BadRequestError 400
     ├── AuthenticationError 401
@@ -82,6 +82,9 @@ class VoucherifyConfigError(VoucherifyError):
 class APIConnectionError(VoucherifyError):
     """Raised when the request could not be completed: connect error, reset, protocol error.
 
+    Also when the answer could not be read: a body its `Content-Encoding` garbles (a corrupt
+    gzip stream, `httpx.DecodingError`).
+
     Raised after the retries allowed by `max_retries` are used up. The transport's own exception
     is chained as `__cause__`.
     """
@@ -93,14 +96,20 @@ class APIConnectionError(VoucherifyError):
 
 
 class APITimeoutError(APIConnectionError):
-    """A request timed out (after retries), or `async_actions.wait` ran out of time."""
+    """A request timed out (after retries), or `async_actions.wait` ran out of time.
+
+    With a float `timeout`, an attempt times out when it has taken that long in all, connect to
+    last byte; with an `httpx.Timeout`, when one phase (connect, a read, a write) exceeds its own.
+    """
 
 
 class APIResponseValidationError(VoucherifyError):
-    """Raised when a successful response's body cannot be read as the documented model.
+    """Raised when a 2xx answer is not the documented one.
 
-    The message names the model and the JSON path of the first problem; `.body_excerpt` holds the
-    start of the body.
+    Its status is not the one the endpoint declares (a 200 where the API sends 204), or its body
+    cannot be read as the documented model (not JSON, nested too deeply, another shape). The
+    message names the expected status, or the model and the JSON path of the first problem;
+    `.body_excerpt` holds the start of the body.
     """
 
     def __init__(

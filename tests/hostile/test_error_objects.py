@@ -9,8 +9,10 @@ class the client raises pickles and unpickles to the same class and message.
 from __future__ import annotations
 
 import pickle
+import re
 import traceback
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +20,7 @@ import pytest
 from _hostile_keys import API, APP_ID, CLIENT_APP_ID, CLIENT_SECRET_KEY, ORIGIN, SECRET_KEY, SECRETS
 from _raw_server import RawRequest, RawServer
 
+import voucherify_async._errors
 from voucherify_async import (
     APIConnectionError,
     APIResponseValidationError,
@@ -213,3 +216,16 @@ def test_every_error_class_pickles() -> None:
         assert type(loaded) is type(error)
         assert loaded.__dict__ == error.__dict__
         assert str(loaded) == str(error)
+
+
+def test_the_error_tree_of_the_docs_is_the_docstrings() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "errors.md").read_text(encoding="utf-8")
+    documented = re.search(r"```text\n(VoucherifyError.*?)```", docs, re.S)
+    docstring = re.search(
+        r"```\n(VoucherifyError.*?)```", voucherify_async._errors.__doc__ or "", re.S
+    )
+    assert documented is not None
+    assert docstring is not None
+    assert documented.group(1) == docstring.group(1)
+    for name in re.findall(r"── (\w+)", documented.group(1)):
+        assert issubclass(getattr(voucherify_async, name), VoucherifyError)
