@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from _hostile_keys import API, APP_ID, CLIENT_APP_ID, CLIENT_SECRET_KEY, ORIGIN, SECRET_KEY, SECRETS
+from _hostile_keys import API, APP_ID, SECRET_KEY, SECRETS, both_pairs
 from _raw_server import RawRequest, RawServer
 
 import voucherify_async._errors
@@ -37,18 +37,8 @@ from voucherify_async import (
 CREDENTIAL_HEADERS = ("x-app-id", "x-app-token", "x-client-application-id", "x-client-token")
 
 
-def _client(handler: Any, **kwargs: Any) -> AsyncClient:
-    return AsyncClient(
-        APP_ID,
-        SECRET_KEY,
-        client_app_id=CLIENT_APP_ID,
-        client_secret_key=CLIENT_SECRET_KEY,
-        origin=ORIGIN,
-        base_url=API,
-        max_retries=0,
-        transport=httpx.MockTransport(handler),
-        **kwargs,
-    )
+def _client(handler: Any) -> AsyncClient:
+    return both_pairs(max_retries=0, transport=httpx.MockTransport(handler))
 
 
 def _reachable(error: BaseException) -> Iterator[BaseException]:

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 import httpx
 import pytest
+from _fault_server import Sleeps
 from _hostile_keys import API, APP_ID, SECRET_KEY
 from _raw_server import CUSTOMER, RawServer, reply
 from hypothesis import given
@@ -39,16 +40,6 @@ def _client(handler: Any, **kwargs: Any) -> AsyncClient:
     return AsyncClient(
         APP_ID, SECRET_KEY, base_url=API, transport=httpx.MockTransport(handler), **kwargs
     )
-
-
-class Sleeps:
-    """Records the delays the retry policy asks for, without waiting."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 # --- Retry-After --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from _hostile_keys import API, APP_ID, CLIENT_APP_ID, CLIENT_SECRET_KEY, ORIGIN, SECRET_KEY, SECRETS
+from _hostile_keys import APP_ID, SECRET_KEY, SECRETS, both_pairs
 from _raw_server import CUSTOMER, RawServer, reply
 
 from voucherify_async import (
@@ -35,18 +35,6 @@ CALLS: dict[str, Call] = {
     ),
     "update_in_bulk": lambda c: c.customers.update_in_bulk([{"source_id": "a", "name": "A"}]),
 }
-
-
-def _client(**kwargs: Any) -> AsyncClient:
-    return AsyncClient(
-        APP_ID,
-        SECRET_KEY,
-        client_app_id=CLIENT_APP_ID,
-        client_secret_key=CLIENT_SECRET_KEY,
-        origin=ORIGIN,
-        base_url=API,
-        **kwargs,
-    )
 
 
 class Redirecting:
@@ -81,7 +69,7 @@ async def test_a_callers_following_client_never_follows_nor_sends_keys_elsewhere
     async with httpx.AsyncClient(
         follow_redirects=True, transport=httpx.MockTransport(handler)
     ) as http:
-        client = _client(http_client=http, max_retries=2)
+        client = both_pairs(http_client=http, max_retries=2)
         with pytest.raises(APIStatusError) as caught:
             await CALLS[name](client)
     assert [r.url.host for r in handler.seen] == ["api.voucherify.test"]
@@ -96,7 +84,7 @@ async def test_a_callers_following_client_never_follows_nor_sends_keys_elsewhere
 @pytest.mark.parametrize("status", REDIRECTS)
 async def test_the_own_pool_raises_on_a_redirect_too(status: int) -> None:
     handler = Redirecting(status)
-    async with _client(transport=httpx.MockTransport(handler)) as client:
+    async with both_pairs(transport=httpx.MockTransport(handler)) as client:
         with pytest.raises(APIStatusError, match=r"evil\.example"):
             await client.customers.get("alice")
     assert len(handler.seen) == 1
@@ -104,7 +92,7 @@ async def test_the_own_pool_raises_on_a_redirect_too(status: int) -> None:
 
 async def test_a_redirect_names_only_scheme_and_host_of_its_location() -> None:
     handler = Redirecting(302, "https://user:pw@evil.example:8443/steal?token=x")
-    async with _client(transport=httpx.MockTransport(handler)) as client:
+    async with both_pairs(transport=httpx.MockTransport(handler)) as client:
         with pytest.raises(APIStatusError) as caught:
             await client.customers.get("alice")
     message = str(caught.value)
@@ -114,12 +102,12 @@ async def test_a_redirect_names_only_scheme_and_host_of_its_location() -> None:
 
 
 async def test_a_relative_or_missing_location_still_raises() -> None:
-    async with _client(
+    async with both_pairs(
         transport=httpx.MockTransport(lambda r: httpx.Response(302, headers={"Location": "/x"}))
     ) as client:
         with pytest.raises(APIStatusError, match="same host"):
             await client.customers.get("alice")
-    async with _client(transport=httpx.MockTransport(lambda r: httpx.Response(304))) as client:
+    async with both_pairs(transport=httpx.MockTransport(lambda r: httpx.Response(304))) as client:
         with pytest.raises(APIStatusError, match="no Location") as caught:
             await client.customers.get("alice")
     assert caught.value.status_code == 304
@@ -155,7 +143,7 @@ async def test_keys_are_never_sent_to_a_host_a_callers_client_chose() -> None:
         return httpx.Response(200, json=CUSTOMER)
 
     async with Rewriting(transport=httpx.MockTransport(handler)) as http:
-        client = _client(http_client=http)
+        client = both_pairs(http_client=http)
         with pytest.raises(VoucherifyConfigError, match=r"evil\.example") as caught:
             await client.customers.get("alice")
     assert seen == []
@@ -173,7 +161,7 @@ async def test_a_3xx_is_not_success_and_is_not_retried(status: int) -> None:
         seen.append(request)
         return httpx.Response(status, json=CUSTOMER)
 
-    async with _client(transport=httpx.MockTransport(handler), max_retries=2) as client:
+    async with both_pairs(transport=httpx.MockTransport(handler), max_retries=2) as client:
         for call in CALLS.values():
             with pytest.raises(APIStatusError):
                 await call(client)
@@ -194,7 +182,7 @@ async def test_a_3xx_is_not_success_and_is_not_retried(status: int) -> None:
 async def test_a_2xx_other_than_the_declared_one_is_refused(name: str, status: int) -> None:
     body = {"async_action_id": "aa_1"} if name == "update_in_bulk" else CUSTOMER
     transport = httpx.MockTransport(lambda r: httpx.Response(status, json=body))
-    async with _client(transport=transport) as client:
+    async with both_pairs(transport=transport) as client:
         with pytest.raises(APIResponseValidationError, match=r"expected status \d{3}") as caught:
             await CALLS[name](client)
     assert caught.value.status_code == status
@@ -215,5 +203,5 @@ async def test_the_declared_status_succeeds(name: str, status: int) -> None:
     transport = httpx.MockTransport(
         lambda r: httpx.Response(status, json=body) if status != 204 else httpx.Response(204)
     )
-    async with _client(transport=transport) as client:
+    async with both_pairs(transport=transport) as client:
         await CALLS[name](client)

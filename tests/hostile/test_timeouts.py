@@ -20,6 +20,7 @@ import anyio
 import attrs
 import httpx
 import pytest
+from _fault_server import Sleeps
 from _hostile_keys import APP_ID, SECRET_KEY
 from _raw_server import RawServer, drip
 
@@ -27,16 +28,6 @@ from voucherify_async import APITimeoutError, AsyncClient
 
 SHORT = json.dumps({"id": "cust_1", "object": "customer"}).encode()
 GUARD = 5.0  # far above every budget below; a hang fails the test instead of stalling the suite
-
-
-class Sleeps:
-    """Records the retry delays without waiting."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 @asynccontextmanager
