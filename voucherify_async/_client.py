@@ -43,7 +43,7 @@ from ._retry import (
     replay_safe,
 )
 from ._secrets import check_credential, check_destination, mask_exception
-from ._timeouts import AttemptTimeout, as_httpx_timeout, attempt_budget, attempt_deadline
+from ._timeouts import AttemptTimeout, as_httpx_timeout, attempt_budget, within_budget
 from ._transport import make_transport
 from ._types import NOT_GIVEN, Auth, HttpBackend, NotGiven, Query
 from ._version import __version__
@@ -458,8 +458,11 @@ class AsyncClient:
         started = time.monotonic()
         async with limiter if limiter is not None else contextlib.nullcontext():
             try:
-                with attempt_deadline(self._budget, request):
-                    response = await self._http.send(request, follow_redirects=False)
+                response = await within_budget(
+                    self._budget,
+                    request,
+                    lambda: self._http.send(request, follow_redirects=False),
+                )
             except _EXCHANGE_ERRORS as exc:
                 log_attempt(
                     method=request.method,

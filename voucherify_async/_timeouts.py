@@ -2,8 +2,8 @@
 
 httpx's own timeouts bound each phase (connect, each read, each write, the pool wait): a server
 that drips one byte a second never trips a 1-second read timeout. A float `timeout` is therefore
-also enforced as one deadline over the whole exchange (an anyio cancel scope around sending the
-request and reading the body), on every transport and with a caller's `http_client`. When it is
+also enforced as one deadline over the whole exchange (a deadline around sending the request and
+reading the body), on every transport and with a caller's `http_client`. When it is
 spent the attempt fails with `AttemptTimeout`, a `ReadTimeout`: the server may have executed the
 request, so only a request that is safe to replay is retried. An `httpx.Timeout` keeps httpx's
 per-phase meaning only; None waits forever.
@@ -11,14 +11,18 @@ per-phase meaning only; None waits forever.
 
 from __future__ import annotations
 
+import asyncio
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import anyio
 import httpx
+import sniffio
 
-__all__ = ["AttemptTimeout", "as_httpx_timeout", "attempt_budget", "attempt_deadline"]
+__all__ = ["AttemptTimeout", "as_httpx_timeout", "attempt_budget", "within_budget"]
+
+T = TypeVar("T")
 
 
 class AttemptTimeout(httpx.ReadTimeout):
@@ -56,16 +60,30 @@ def attempt_budget(timeout: float | httpx.Timeout | None) -> float | None:
     return float(timeout)
 
 
-@contextmanager
-def attempt_deadline(budget: float | None, request: httpx.Request) -> Iterator[None]:
-    """Fail the exchange inside with `AttemptTimeout` once `budget` seconds have passed.
+async def within_budget(
+    budget: float | None, request: httpx.Request, send: Callable[[], Awaitable[T]]
+) -> T:
+    """Await `send()`, failing with `AttemptTimeout` once `budget` seconds have passed.
 
-    Only this scope's own deadline is translated: a caller's cancellation passes through.
+    Only this deadline is translated: a caller's cancellation, or a timeout raised inside, passes
+    through as it is. On asyncio the deadline is `asyncio.timeout` (an anyio cancel scope costs
+    about three times as much CPU, on every request); elsewhere an anyio cancel scope.
     """
     if budget is None:
-        yield
-        return
-    with anyio.move_on_after(budget) as scope:
-        yield
-    if scope.cancelled_caught:
-        raise AttemptTimeout(f"no complete answer within the {budget:g} s timeout", request=request)
+        return await send()
+    if sniffio.current_async_library() == "asyncio":
+        deadline = asyncio.timeout(budget)
+        try:
+            async with deadline:
+                return await send()
+        except TimeoutError as exc:
+            if deadline.expired():
+                raise _spent(budget, request) from exc
+            raise
+    with anyio.move_on_after(budget):
+        return await send()
+    raise _spent(budget, request)
+
+
+def _spent(budget: float, request: httpx.Request) -> AttemptTimeout:
+    return AttemptTimeout(f"no complete answer within the {budget:g} s timeout", request=request)

@@ -114,3 +114,15 @@ def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(value: float)
 def test_a_timeout_of_another_type_is_refused(value: Any) -> None:
     with pytest.raises(TypeError, match="timeout"):
         AsyncClient(APP_ID, SECRET_KEY, timeout=value)
+
+
+@pytest.mark.parametrize("pool", POOLS)
+async def test_the_callers_own_deadline_stays_a_cancellation(pool: str) -> None:
+    """A caller's shorter deadline cancels the call; it is not turned into APITimeoutError."""
+    with RawServer(drip(0.1)) as server:
+        async with _client(pool, server.url, timeout=5.0, max_retries=0) as client:
+            with anyio.move_on_after(0.3) as scope:
+                await client.customers.get("alice")
+            assert scope.cancelled_caught
+            with anyio.fail_after(GUARD), pytest.raises(APITimeoutError):
+                await client.with_options(timeout=0.2).customers.get("alice")
