@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from _hostile_keys import APP_ID, SECRET_KEY, SECRETS, both_pairs
+from _hostile_keys import API, APP_ID, SECRET_KEY, SECRETS, both_pairs
 from _raw_server import CUSTOMER, RawServer, reply
 
 from voucherify_async import (
@@ -205,3 +205,16 @@ async def test_the_declared_status_succeeds(name: str, status: int) -> None:
     )
     async with both_pairs(transport=transport) as client:
         await CALLS[name](client)
+
+
+async def test_a_callers_client_with_another_base_url_still_sends_to_ours() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=CUSTOMER)
+
+    transport = httpx.MockTransport(handler)
+    async with httpx.AsyncClient(base_url=EVIL, transport=transport) as http:
+        await both_pairs(http_client=http).customers.get("alice")
+    assert [str(r.url) for r in seen] == [f"{API}/v1/customers/alice"]
