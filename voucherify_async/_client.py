@@ -6,6 +6,7 @@ import contextlib
 import copy
 import json
 import logging
+import math
 import os
 import platform
 import time
@@ -26,6 +27,7 @@ from ._errors import (
 )
 from ._logging import log_attempt, log_retry, logger
 from ._loop import LoopBinding
+from ._params import check_duration
 from ._response import (
     check_success,
     decode_body,
@@ -43,7 +45,7 @@ from ._retry import (
     replay_safe,
 )
 from ._secrets import check_credential, check_destination, mask_exception
-from ._timeouts import AttemptTimeout, as_httpx_timeout, attempt_budget, within_budget
+from ._timeouts import AttemptTimeout, attempt_budget, within_budget
 from ._transport import make_transport
 from ._types import NOT_GIVEN, Auth, HttpBackend, NotGiven, Query
 from ._version import __version__
@@ -100,7 +102,7 @@ class AsyncClient:
         cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`.
         timeout: seconds each attempt may take in all, connect to last byte (`APITimeoutError`
             when spent; each retry gets it afresh); an `httpx.Timeout` keeps httpx's per-phase
-            meaning only (connect, each read, each write, pool); None waits forever.
+            meaning only (connect, each read, each write, pool); None or `math.inf` for none.
         max_retries: retries after the first try of a failed request; 0 disables them. Which
             failures are retried, for which requests, is in `docs/reliability.md`.
         http_client: an `httpx.AsyncClient` to share; the SDK never closes one it did not open.
@@ -120,9 +122,8 @@ class AsyncClient:
             stray line break, spaces, non-ASCII); the message names the setting, never the value.
             Missing credentials raise only when a call needs them.
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
-            `http_client` and `transport`, a negative `max_retries`, a `timeout` that is not a
-            finite number > 0, a `max_concurrency` < 1,
-            `http_backend="aiohttp"` under trio, ...).
+            `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
+            a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, ...).
         ModuleNotFoundError: for `http_backend="aiohttp"` without aiohttp installed.
     """
 
@@ -164,7 +165,7 @@ class AsyncClient:
         self._origin = origin
         self._base_url = _resolve_base_url(base_url, cluster)
         self._base_origin = httpx.URL(self._base_url)
-        self._timeout = as_httpx_timeout(timeout)
+        self._timeout = _as_timeout(timeout)
         self._budget = attempt_budget(timeout)
         self._retry = RetryPolicy(max_retries=max_retries)
         self._shared = _Shared(
@@ -233,10 +234,10 @@ class AsyncClient:
         Args:
             max_retries: retries after the first try; 0 disables them.
             timeout: seconds each attempt may take in all (or an `httpx.Timeout`, per phase);
-                None waits forever.
+                None or `math.inf` waits forever.
 
         Raises:
-            ValueError: for a negative `max_retries`, or a `timeout` not finite and > 0.
+            ValueError: for a negative `max_retries`, or a NaN, zero or negative `timeout`.
         """
         clone = copy.copy(self)
         clone._owns_http = False
@@ -245,7 +246,7 @@ class AsyncClient:
             _check_max_retries(max_retries)
             clone._retry = attrs.evolve(self._retry, max_retries=max_retries)
         if not isinstance(timeout, NotGiven):
-            clone._timeout = as_httpx_timeout(timeout)
+            clone._timeout = _as_timeout(timeout)
             clone._budget = attempt_budget(timeout)
         clone.customers = Customers(clone)
         clone.async_actions = AsyncActions(clone)
@@ -374,7 +375,10 @@ class AsyncClient:
         headers = self._auth_headers(auth)
         content: bytes | None = None
         if json_body is not None:
-            content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+            # allow_nan=False: the bodies are checked already; never send NaN as if it were JSON.
+            content = json.dumps(
+                json_body, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            ).encode()
             headers = {**headers, "Content-Type": "application/json"}
         safe = replay_safe(method, idempotent=idempotent)
         starts = _file_positions(files)
@@ -576,6 +580,25 @@ class _Shared:
     limiter: anyio.CapacityLimiter | None
     last_rate_limit: RateLimitInfo | None = None
     loop: LoopBinding = attrs.field(factory=LoopBinding)
+
+
+def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    """Check `timeout` (seconds > 0, or None / `math.inf` for none) as an `httpx.Timeout`.
+
+    Each phase of an `httpx.Timeout` is checked too, so a NaN never reaches the event loop.
+    """
+    if isinstance(timeout, httpx.Timeout):
+        phases = {
+            phase: None if seconds is None else _seconds(seconds, f"timeout.{phase}")
+            for phase, seconds in timeout.as_dict().items()
+        }
+        return httpx.Timeout(**phases)
+    return httpx.Timeout(None if timeout is None else _seconds(timeout, "timeout"))
+
+
+def _seconds(value: object, name: str) -> float | None:
+    seconds = check_duration(value, name, infinite=True)
+    return None if math.isinf(seconds) else seconds
 
 
 def _check_max_retries(max_retries: object) -> None:

@@ -99,7 +99,8 @@ class RawServer:
         tb: TracebackType | None,
     ) -> None:
         self._stop.set()
-        for thread in list(self._threads):
+        self._threads[0].join(5)  # the accept loop: no connection thread starts after it ends
+        for thread in self._threads[1:]:
             thread.join(5)
         self._listener.close()
         with self._lock:
@@ -123,9 +124,9 @@ class RawServer:
             self._start(self._serve, sock)
 
     def _serve(self, sock: socket.socket) -> None:
-        sock.settimeout(0.05)
         buffer = b""
         try:
+            sock.settimeout(0.05)
             while not self._stop.is_set():
                 request, buffer = _read_request(sock, buffer, self._stop)
                 if request is None:
