@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -171,8 +170,3 @@ def _recv(sock: socket.socket, stop: threading.Event) -> bytes:
         except TimeoutError:
             continue
     return b""
-
-
-def elapsed_since(started: float) -> float:
-    """Seconds since `started` (a `time.monotonic()` reading)."""
-    return time.monotonic() - started
