@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -11,7 +10,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._convert import ResponseShapeError, structure
+from ._convert import ResponseShapeError, decode, loads
 from ._errors import (
     APIResponseValidationError,
     APIStatusError,
@@ -54,16 +53,14 @@ def check_success(response: httpx.Response, expected: int, *, method: str, path:
 def decode_body(response: httpx.Response, cast_to: type[T], *, method: str, path: str) -> T:
     """Decode a 2xx JSON body into `cast_to`, or raise `APIResponseValidationError`."""
     try:
-        data = json.loads(response.content)
-    except (ValueError, RecursionError) as exc:  # RecursionError: deeply nested JSON
+        return decode(response.content, cast_to)
+    except ResponseShapeError as exc:
+        raise _invalid(response, method, path, f"the body does not fit {exc}") from exc
+    except ValueError as exc:
         raise _invalid(
             response, method, path, f"the body is not JSON (expected {cast_to.__name__})"
         ) from exc
-    try:
-        return structure(data, cast_to)
-    except ResponseShapeError as exc:
-        raise _invalid(response, method, path, f"the body does not fit {exc}") from exc
-    except RecursionError as exc:
+    except RecursionError as exc:  # a parser or structuring step that recurses per level
         raise _invalid(response, method, path, "the body is nested too deeply") from exc
 
 
@@ -89,7 +86,7 @@ def error_from_response(response: httpx.Response, *, method: str, path: str) -> 
     body: Mapping[str, Any] | None = None
     text = ""
     try:
-        parsed = json.loads(response.content) if response.content else None
+        parsed = loads(response.content) if response.content else None
     except (ValueError, RecursionError):  # RecursionError: deeply nested JSON
         parsed = None
     if response.is_redirect or 300 <= response.status_code < 400:
