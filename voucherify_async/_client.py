@@ -6,7 +6,6 @@ import contextlib
 import copy
 import json
 import logging
-import os
 import platform
 import time
 from collections.abc import Mapping
@@ -17,13 +16,14 @@ import anyio
 import attrs
 import httpx
 
+from ._config import DEFAULT_BASE_URL, resolve_base_url, setting
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
     RateLimitInfo,
     VoucherifyConfigError,
 )
-from ._logging import log_attempt, log_retry, logger
+from ._logging import configure_from_environment, log_attempt, log_retry, logger
 from ._response import (
     decode_body,
     error_from_response,
@@ -49,8 +49,6 @@ __all__ = ["DEFAULT_BASE_URL", "AsyncClient"]
 
 T = TypeVar("T")
 
-DEFAULT_BASE_URL = "https://api.voucherify.io"
-
 _USER_AGENT = (
     f"voucherify-async/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
 )
@@ -61,12 +59,6 @@ _TRANSPORT_HEADERS = {
     "Accept": "application/json",
     "Accept-Encoding": "gzip, deflate",
 }
-
-
-def _setting(value: str | None, env: str) -> str | None:
-    if value is not None:
-        return value
-    return os.environ.get(env) or None
 
 
 class AsyncClient:
@@ -85,7 +77,9 @@ class AsyncClient:
             `$VOUCHERIFY_CLIENT_SECRET_KEY`.
         origin: the `Origin` header sent with client-side (`/client/v1`) calls.
         base_url: the API root; default `$VOUCHERIFY_BASE_URL`, else `https://api.voucherify.io`.
-        cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`.
+        cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`;
+            default `$VOUCHERIFY_CLUSTER`. An explicit `base_url` or `cluster` wins over both
+            variables; both arguments, or both variables set, is a `ValueError`.
         timeout: seconds (or an `httpx.Timeout`) for each request.
         max_retries: retries after the first try of a failed request; 0 disables them. Which
             failures are retried, for which requests, is in `docs/reliability.md`.
@@ -100,8 +94,12 @@ class AsyncClient:
             httpx); default `$VOUCHERIFY_HTTP_BACKEND`, else `"auto"`. Ignored with `transport=`
             or `http_client=`.
 
+    `VOUCHERIFY_LOG=debug` (or `info`) in the environment turns on the `voucherify_async` logger
+    with a stderr handler when the first client is created (see `docs/reliability.md`).
+
     Raises:
-        ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
+        ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, or
+            both `$VOUCHERIFY_BASE_URL` and `$VOUCHERIFY_CLUSTER`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
             `http_backend="aiohttp"` under trio, ...).
         ModuleNotFoundError: for `http_backend="aiohttp"` without aiohttp installed.
@@ -133,12 +131,13 @@ class AsyncClient:
             or max_concurrency < 1
         ):
             raise ValueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
-        self._app_id = _setting(app_id, "VOUCHERIFY_APP_ID")
-        self._secret_key = _setting(secret_key, "VOUCHERIFY_SECRET_KEY")
-        self._client_app_id = _setting(client_app_id, "VOUCHERIFY_CLIENT_APP_ID")
-        self._client_secret_key = _setting(client_secret_key, "VOUCHERIFY_CLIENT_SECRET_KEY")
+        configure_from_environment()
+        self._app_id = setting(app_id, "VOUCHERIFY_APP_ID")
+        self._secret_key = setting(secret_key, "VOUCHERIFY_SECRET_KEY")
+        self._client_app_id = setting(client_app_id, "VOUCHERIFY_CLIENT_APP_ID")
+        self._client_secret_key = setting(client_secret_key, "VOUCHERIFY_CLIENT_SECRET_KEY")
         self._origin = origin
-        self._base_url = _resolve_base_url(base_url, cluster)
+        self._base_url = resolve_base_url(base_url, cluster)
         self._timeout = _as_timeout(timeout)
         self._retry = RetryPolicy(max_retries=max_retries)
         self._shared = _Shared(
@@ -358,7 +357,7 @@ class AsyncClient:
                 if not decision.retry:
                     raise error
             retries += 1
-            await self._pause(method, path, retries, decision)
+            await self._pause(method, path, retries, decision, request.headers)
 
     def _new_request(
         self,
@@ -428,7 +427,9 @@ class AsyncClient:
             self._shared.last_rate_limit = rate_limit_info(response.headers)
         return response
 
-    async def _pause(self, method: str, path: str, retries: int, decision: Decision) -> None:
+    async def _pause(
+        self, method: str, path: str, retries: int, decision: Decision, headers: httpx.Headers
+    ) -> None:
         """Log the coming retry at INFO and wait its delay (cancellable)."""
         log_retry(
             method=method,
@@ -437,6 +438,7 @@ class AsyncClient:
             attempts=self._retry.max_retries + 1,
             reason=decision.reason,
             delay=decision.delay,
+            headers=headers,
         )
         await self._retry.sleep(decision.delay)
 
@@ -559,17 +561,3 @@ def _require(value: str | None, argument: str, env: str, kind: str) -> str:
             f"or set the {env} environment variable"
         )
     return value
-
-
-def _resolve_base_url(base_url: str | None, cluster: str | None) -> str:
-    if base_url is not None and cluster is not None:
-        raise ValueError("pass base_url or cluster, not both")
-    if cluster is not None:
-        if not cluster or not cluster.replace("-", "").isalnum():
-            raise ValueError(f"cluster must be a region name such as 'us1', got {cluster!r}")
-        return f"https://{cluster}.api.voucherify.io"
-    url = base_url or os.environ.get("VOUCHERIFY_BASE_URL") or DEFAULT_BASE_URL
-    parsed = httpx.URL(url)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ValueError(f"base_url must be an http(s) URL, got {url!r}")
-    return url.rstrip("/")

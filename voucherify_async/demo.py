@@ -26,8 +26,7 @@ SEEDED = 250
 def _client_for_environment(out: TextIO) -> tuple[AsyncClient, bool]:
     """A client for the real API when keys are set (and True), else one on the embedded fake."""
     if os.environ.get("VOUCHERIFY_APP_ID") and os.environ.get("VOUCHERIFY_SECRET_KEY"):
-        cluster = os.environ.get("VOUCHERIFY_CLUSTER") or None
-        client = AsyncClient(cluster=cluster) if cluster else AsyncClient()
+        client = AsyncClient()  # the region from VOUCHERIFY_CLUSTER or VOUCHERIFY_BASE_URL
         print(f"Running against the real Voucherify API at {client.base_url}.", file=out)
         return client, True
     try:
