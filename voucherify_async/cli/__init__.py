@@ -12,12 +12,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from .._extras import missing_extra
+
 __all__ = ["main"]
 
-MISSING_EXTRA = (
-    "voucherify-async: the command line needs the `cli` extra ({missing} is not installed).\n"
-    "Install it with: pip install 'voucherify-async[cli]'"
-)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -26,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         import click  # noqa: F401
         import tqdm  # noqa: F401
     except ImportError as exc:
-        print(MISSING_EXTRA.format(missing=exc.name or "a dependency"), file=sys.stderr)
+        print(missing_extra("voucherify-async", "cli", exc.name), file=sys.stderr)
         raise SystemExit(1) from None
     from ._commands import cli
 

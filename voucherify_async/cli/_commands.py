@@ -46,11 +46,8 @@ async def open_client(settings: Settings) -> AsyncIterator[AsyncClient]:
         from ..testing import FakeVoucherify
 
         fake = FakeVoucherify()
-    except ImportError as exc:
-        raise click.UsageError(
-            f"--fake needs the testing extra ({exc.name} is not installed): "
-            "pip install 'voucherify-async[testing]'"
-        ) from None
+    except ModuleNotFoundError as exc:
+        raise click.UsageError(f"--fake: {exc}") from None
     if settings.fake_seed:
         fake.seed_customers(settings.fake_seed)
     async with AsyncClient(**fake.client_kwargs()) as client:

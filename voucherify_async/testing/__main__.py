@@ -21,6 +21,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--client-secret-key", default="fake-client-secret")
     args = parser.parse_args(argv)
 
+    from .._extras import TESTING, require_extra
+
+    try:
+        require_extra(parser.prog, "testing", {**TESTING, "uvicorn": ("uvicorn",)})
+    except ModuleNotFoundError as exc:
+        raise SystemExit(str(exc)) from None
     import uvicorn
 
     from . import FakeVoucherify
