@@ -363,7 +363,7 @@ def test_a_bad_cluster_from_the_environment_names_the_variable(
 ) -> None:
     monkeypatch.setenv("VOUCHERIFY_CLUSTER", "us1.evil.com/x")
 
-    with pytest.raises(ValueError, match=r"cluster \(from VOUCHERIFY_CLUSTER\)"):
+    with pytest.raises(ValueError, match=r"^VOUCHERIFY_CLUSTER must be a region name"):
         AsyncClient("id", "sk")
 
 
@@ -395,7 +395,7 @@ def test_bad_settings_raise_value_error_naming_them(kwargs: dict[str, Any], name
 def test_bad_base_url_from_the_environment_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOUCHERIFY_BASE_URL", "not a url")
 
-    with pytest.raises(ValueError, match=r"base_url \(from VOUCHERIFY_BASE_URL\)"):
+    with pytest.raises(ValueError, match=r"^VOUCHERIFY_BASE_URL must be an http\(s\) URL"):
         AsyncClient("id", "sk")
 
 

@@ -44,11 +44,9 @@ def resolve_base_url(base_url: str | None, cluster: str | None) -> str:
         if base_url is not None and cluster is not None:
             raise ValueError(
                 f"set {BASE_URL_ENV} or {CLUSTER_ENV}, not both "
-                f"({BASE_URL_ENV}={base_url!r}, {CLUSTER_ENV}={cluster!r}); "
-                "or pass base_url= or cluster= to AsyncClient, which wins over both"
+                f"({BASE_URL_ENV}={base_url!r}, {CLUSTER_ENV}={cluster!r})"
             )
-        base_name = f"base_url (from {BASE_URL_ENV})"
-        cluster_name = f"cluster (from {CLUSTER_ENV})"
+        base_name, cluster_name = BASE_URL_ENV, CLUSTER_ENV
     else:
         base_name, cluster_name = "base_url", "cluster"
     if cluster is not None:

@@ -39,9 +39,7 @@ def require_extra(feature: str, extra: str, needs: dict[str, tuple[str, ...]]) -
     """
     for distribution, modules in needs.items():
         if not any(_importable(module) for module in modules):
-            raise ModuleNotFoundError(
-                missing_extra(feature, extra, distribution), name=modules[0]
-            )
+            raise ModuleNotFoundError(missing_extra(feature, extra, distribution), name=modules[0])
 
 
 def _importable(module: str) -> bool:
