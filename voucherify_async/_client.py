@@ -6,6 +6,7 @@ import contextlib
 import copy
 import json
 import logging
+import math
 import platform
 import time
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from ._errors import (
     VoucherifyConfigError,
 )
 from ._logging import configure_from_environment, log_attempt, log_retry, logger
+from ._params import check_duration
 from ._response import (
     decode_body,
     error_from_response,
@@ -80,7 +82,7 @@ class AsyncClient:
         cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`;
             default `$VOUCHERIFY_CLUSTER`. An explicit `base_url` or `cluster` wins over both
             variables; both arguments, or both variables set, is a `ValueError`.
-        timeout: seconds (or an `httpx.Timeout`) for each request.
+        timeout: seconds (or an `httpx.Timeout`) for each request; `math.inf` for none.
         max_retries: retries after the first try of a failed request; 0 disables them. Which
             failures are retried, for which requests, is in `docs/reliability.md`.
         http_client: an `httpx.AsyncClient` to share; the SDK never closes one it did not open.
@@ -101,7 +103,7 @@ class AsyncClient:
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, or
             both `$VOUCHERIFY_BASE_URL` and `$VOUCHERIFY_CLUSTER`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
-            `http_backend="aiohttp"` under trio, ...).
+            a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, ...).
         ModuleNotFoundError: for `http_backend="aiohttp"` without aiohttp installed.
     """
 
@@ -205,10 +207,11 @@ class AsyncClient:
 
         Args:
             max_retries: retries after the first try; 0 disables them.
-            timeout: seconds (or an `httpx.Timeout`) for each request; None waits forever.
+            timeout: seconds (or an `httpx.Timeout`) for each request; None or `math.inf`
+                waits forever.
 
         Raises:
-            ValueError: for a negative `max_retries`.
+            ValueError: for a negative `max_retries`, or a NaN, zero or negative `timeout`.
         """
         clone = copy.copy(self)
         clone._owns_http = False
@@ -320,7 +323,10 @@ class AsyncClient:
         headers = self._auth_headers(auth)
         content: bytes | None = None
         if json_body is not None:
-            content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+            # allow_nan=False: the bodies are checked already; never send NaN as if it were JSON.
+            content = json.dumps(
+                json_body, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            ).encode()
             headers = {**headers, "Content-Type": "application/json"}
         safe = replay_safe(method, idempotent=idempotent)
         starts = _file_positions(files)
@@ -503,7 +509,22 @@ class _Shared:
 
 
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
-    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+    """Check `timeout` (seconds > 0, or None / `math.inf` for none) as an `httpx.Timeout`.
+
+    Each phase of an `httpx.Timeout` is checked too, so a NaN never reaches the event loop.
+    """
+    if isinstance(timeout, httpx.Timeout):
+        phases = {
+            phase: None if seconds is None else _seconds(seconds, f"timeout.{phase}")
+            for phase, seconds in timeout.as_dict().items()
+        }
+        return httpx.Timeout(**phases)
+    return httpx.Timeout(None if timeout is None else _seconds(timeout, "timeout"))
+
+
+def _seconds(value: object, name: str) -> float | None:
+    seconds = check_duration(value, name, infinite=True)
+    return None if math.isinf(seconds) else seconds
 
 
 def _check_max_retries(max_retries: object) -> None:
