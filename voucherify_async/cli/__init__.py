@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from .._extras import missing_extra
+from .._optional import missing_extra
 
 __all__ = ["main"]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from .._optional import TESTING, require_extra
+
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the command line, seed the fake and serve it with uvicorn until interrupted."""
@@ -20,8 +22,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--client-app-id", default="fake-client-app-id")
     parser.add_argument("--client-secret-key", default="fake-client-secret")
     args = parser.parse_args(argv)
-
-    from .._extras import TESTING, require_extra
 
     try:
         require_extra(parser.prog, "testing", {**TESTING, "uvicorn": ("uvicorn",)})

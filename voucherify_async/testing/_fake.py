@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from .._extras import TESTING, require_extra
+from .._optional import TESTING, require_extra
 from . import _auth
 from ._activity import SEED_TYPES, ActivityEvent
 from ._bulk import FakeAsyncActions

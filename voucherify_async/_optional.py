@@ -1,4 +1,4 @@
-"""Optional extras: check that one is installed, and say which to install when it is not."""
+"""Optional extras (`testing`, `cli`): check one is installed, say which to install if not."""
 
 from __future__ import annotations
 
