@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -15,7 +14,7 @@ import attrs
 import click
 
 from .._client import AsyncClient
-from .._convert import converter
+from .._convert import to_json
 from .._errors import APIStatusError, VoucherifyConfigError, VoucherifyError
 from .._queries import MAX_LIMIT, MAX_PAGE
 from .._version import __version__
@@ -369,7 +368,7 @@ def get_command(settings: Settings, /, customer_id: str) -> None:
 
     async def work(client: AsyncClient) -> int:
         customer = await client.customers.get(customer_id)
-        click.echo(json.dumps(converter.unstructure(customer), indent=2, ensure_ascii=False))
+        click.echo(to_json(customer, indent=True))
         return 0
 
     run(settings, work)

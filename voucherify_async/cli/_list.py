@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO, Final
 
-from .._convert import converter
+from .._convert import to_dict
 from .._models import Customer
 from ._export import FORMATS, _Writer
 
@@ -27,7 +27,7 @@ def write_page(stream: IO[str], fmt: str, customers: list[Customer]) -> None:
 
 
 def _table_row(customer: Customer) -> tuple[str, ...]:
-    wire = converter.unstructure(customer)  # the API's own text for each value (e.g. datetimes)
+    wire = to_dict(customer)  # the API's own text for each value (e.g. datetimes)
     wire["city"] = (wire.get("address") or {}).get("city")
     return tuple(_cell(wire.get(column)) for column in TABLE_COLUMNS)
 
