@@ -18,6 +18,8 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from ._secrets import REDACTED, SECRET_HEADERS
+
 __all__ = ["configure_from_environment", "log_attempt", "log_retry", "logger", "redact_headers"]
 
 logger: Final = logging.getLogger("voucherify_async")
@@ -27,13 +29,6 @@ LOG_LEVELS: Final = {"debug": logging.DEBUG, "info": logging.INFO}
 """The values `VOUCHERIFY_LOG` accepts (in any case), and the level each sets."""
 
 LOG_FORMAT: Final = "[%(asctime)s %(name)s %(levelname)s] %(message)s"
-
-SECRET_HEADERS: Final = frozenset(
-    {"x-app-token", "x-client-token", "x-app-id", "x-client-application-id", "authorization"}
-)
-"""Headers never logged as they are: the tokens, and the application ids that pair with them."""
-
-REDACTED: Final = "[redacted]"
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
