@@ -38,7 +38,8 @@ class Comparison:
     @property
     def ratio(self) -> float:
         """Median time ours / median time reference (lower is better for us)."""
-        return statistics.median(self.ours) / statistics.median(self.ref)
+        ref = statistics.median(self.ref)
+        return statistics.median(self.ours) / ref if ref else float("inf")
 
     def rate(self, times: list[float]) -> float:
         """Units of work per second at the median round."""

@@ -256,22 +256,28 @@ def _pagination_scenario(name: str) -> Any:
     return getattr(pagination, name, None)
 
 
+def _progress(rows: list[Comparison]) -> list[Comparison]:
+    """Show a scenario's rows as soon as it is done (on stderr; the full table ends stdout)."""
+    print(table(rows), file=sys.stderr, flush=True)
+    return rows
+
+
 async def run_network(args: argparse.Namespace) -> list[Comparison]:
     results: list[Comparison] = []
     with LoopbackServer() as server:
         if "s1" in args.only:
             name = f"S1 get x{args.requests} sequential"
-            results += await scenario_gets(server, args, name, 1)
+            results += _progress(await scenario_gets(server, args, name, 1))
         if "s2" in args.only:
             name = f"S2 get x{args.requests}, 50 in flight"
-            results += await scenario_gets(server, args, name, 50)
+            results += _progress(await scenario_gets(server, args, name, 50))
         for key, scenario in (("s3", "scenario_walk"), ("s4", "scenario_overlap")):
             if key in args.only:
                 run = _pagination_scenario(scenario)
                 if run is None:
                     print(f"{key.upper()}: skipped, benchmarks/pagination.py has no {scenario}")
                 else:
-                    results += await run(server, args)
+                    results += _progress(await run(server, args))
     return results
 
 

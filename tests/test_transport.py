@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -17,7 +19,7 @@ import anyio
 import attrs
 import httpx
 import pytest
-from _fault_server import APP_ID, SECRET_KEY, FaultServer, Sleeps, running_server
+from _fault_server import APP_ID, SECRET_KEY, FaultServer, Reply, Sleeps, running_server
 from _raw_sockets import DroppingServer, SilentServer, refused_url
 
 from voucherify_async import APIConnectionError, APITimeoutError, AsyncClient
@@ -68,6 +70,26 @@ async def test_environment_variable_sets_the_default(
     monkeypatch.setenv(HTTP_BACKEND_ENV, "httpx")
     assert resolve_backend(None) == "httpx"
     assert make_transport(None) is None
+
+
+def test_package_import_leaves_aiohttp_and_metadata_for_the_first_client() -> None:
+    probe = (
+        "import sys, voucherify_async; "
+        "print(sorted(m for m in ('aiohttp', 'importlib.metadata') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+async def test_missing_aiohttp_is_named_with_the_way_out(
+    anyio_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "aiohttp", None)  # as if installed without dependencies
+    if anyio_backend == "trio":
+        assert make_transport("auto") is None  # trio never needs it
+        return
+    with pytest.raises(ModuleNotFoundError, match="http_backend='httpx'"):
+        AsyncClient("a", "b")
 
 
 def test_auto_outside_a_running_loop_is_httpx() -> None:
@@ -172,6 +194,35 @@ async def test_proxy_argument_wins_over_the_environment_and_sends_its_credential
     expected = base64.b64encode(b"proxy-user:s@cret").decode()
     assert seen.headers["proxy-authorization"] == f"Basic {expected}"
     assert json.loads(seen.body) == [{"source_id": "alice"}]
+
+
+async def test_proxy_refusing_the_tunnel_to_an_https_api_is_a_proxy_error_not_retried(
+    backend: HttpBackend, server: FaultServer, no_proxy_env: pytest.MonkeyPatch
+) -> None:
+    server.script.append(Reply(status=407, body=b"", headers=(("Connection", "close"),)))
+    no_proxy_env.setenv("HTTPS_PROXY", server.url.replace("http://", "http://tunnel:pw@"))
+    target = refused_url().replace("http://", "https://")
+    async with _client(target, backend, max_retries=2) as client:
+        with pytest.raises(APIConnectionError) as raised:
+            await client.customers.get("cust_1")
+    assert isinstance(raised.value.__cause__, httpx.ProxyError)
+    [seen] = server.requests  # not retried
+    assert (seen.method, seen.path) == ("CONNECT", target.removeprefix("https://"))
+    expected = base64.b64encode(b"tunnel:pw").decode()
+    assert seen.headers["proxy-authorization"] == f"Basic {expected}"
+    assert "x-app-token" not in seen.headers  # the API's keys go inside the tunnel only
+
+
+async def test_a_large_json_body_arrives_whole_with_its_length(
+    backend: HttpBackend, server: FaultServer
+) -> None:
+    records = [{"source_id": f"src-{i}", "metadata": {"note": "n" * 1000}} for i in range(100)]
+    async with _client(server.url, backend, max_retries=0) as client:
+        await client.customers.update_in_bulk(records)
+    [seen] = server.requests
+    assert int(seen.headers["content-length"]) == len(seen.body) > 100_000
+    assert "transfer-encoding" not in seen.headers
+    assert json.loads(seen.body) == records
 
 
 async def test_proxy_with_a_given_transport_or_pool_is_rejected(anyio_backend: str) -> None:

@@ -12,6 +12,7 @@ about a third of httpcore's CPU per request on asyncio. The transport behaves as
     `RemoteProtocolError` (may have been executed);
   - `ClientOSError` (a reset or broken pipe after connecting) -> `ReadError` (may have been
     executed);
+  - `ClientHttpProxyError` (the proxy refused the tunnel) -> `ProxyError` (not retried);
   - `InvalidURL`, `NonHttpUrlClientError` -> `UnsupportedProtocol` (a bug, not retried);
 - proxies: `proxy=`, else `$HTTP(S)_PROXY`/`$ALL_PROXY`/`$NO_PROXY` (see `_proxy.py`);
 - the write timeout bounds each chunk of a body as httpcore bounds each socket write: aiohttp has
@@ -52,6 +53,7 @@ _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
     (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
     (aiohttp.ServerTimeoutError, httpx.ReadTimeout),
     (aiohttp.ClientConnectorError, httpx.ConnectError),
+    (aiohttp.ClientHttpProxyError, httpx.ProxyError),
     (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
     (aiohttp.ClientPayloadError, httpx.RemoteProtocolError),
     (aiohttp.ClientResponseError, httpx.RemoteProtocolError),
