@@ -107,11 +107,12 @@ class _WriteDeadline:
         return self._scope.expired()
 
     def _arm(self) -> None:
-        if self._open:
+        if self._open and not self._scope.expired():
             self._scope.reschedule(asyncio.get_running_loop().time() + self._seconds)
 
     def _disarm(self) -> None:
-        if self._open:
+        # Also called as aiohttp's writer unwinds after an expiry, when the scope is final.
+        if self._open and not self._scope.expired():
             self._scope.reschedule(None)
 
     async def chunks(self, body: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
@@ -195,23 +196,20 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     options["proxy_headers"] = dict(route.headers)
                 else:  # forwarded as is: the proxy reads them from the request
                     headers = [*headers, *route.headers]
-        body: AsyncIterable[bytes] | None = None
+        stream: AsyncIterable[bytes] | None = None
         if not isinstance(request.stream, httpx.ByteStream):
-            body = request.stream  # type: ignore[assignment]
+            stream = request.stream  # type: ignore[assignment]
             if "Transfer-Encoding" in request.headers:  # aiohttp chunks it itself
                 headers = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]
-        elif len(request.content) > _CHUNK:
-            body = _whole(request.content)
         write_timeout = timeout.get("write")
-        if body is None or write_timeout is None:
-            data = body if body is not None else request.content or None
+        if write_timeout is None or (stream is None and len(request.content) <= _CHUNK):
+            data = stream if stream is not None else request.content or None
             return await self._exchange(session, request, headers, data, timeout, options)
         deadline = _WriteDeadline(write_timeout)
+        body = deadline.chunks(stream if stream is not None else _whole(request.content))
         try:
             async with deadline:
-                return await self._exchange(
-                    session, request, headers, deadline.chunks(body), timeout, options
-                )
+                return await self._exchange(session, request, headers, body, timeout, options)
         except TimeoutError as exc:
             if not deadline.expired:
                 raise
