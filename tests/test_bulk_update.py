@@ -256,3 +256,21 @@ async def test_all_records_reach_the_fake_and_wait_returns_finished_actions(
     assert [action.status for action in actions] == ["DONE"] * 5
     assert sum(action.result.done_count for action in actions if action.result) == 450
     assert customer.name == "Customer 449"
+
+
+async def test_each_record_is_encoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import voucherify_async._bodies as bodies
+
+    encoded: list[object] = []
+    encode = bodies.unstructure_request
+
+    def counting(record: Any) -> dict[str, Any]:
+        encoded.append(record)
+        return encode(record)
+
+    monkeypatch.setattr(bodies, "unstructure_request", counting)
+    server = BulkServer()
+    async with client_for(server) as client:
+        await client.customers.bulk_update(records(250), batch_size=100)
+    assert len(encoded) == 250
+    assert [len(body) for body in server.bodies] == [100, 100, 50]

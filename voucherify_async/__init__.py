@@ -10,8 +10,8 @@ async with AsyncClient() as client:  # keys from VOUCHERIFY_APP_ID / VOUCHERIFY_
 ```
 """
 
-from ._bulk import BulkChunk, BulkChunkFailure, BulkUpdateError
 from ._client import DEFAULT_BASE_URL, AsyncClient
+from ._convert import to_dict, to_json
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -19,6 +19,7 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BulkUpdateError,
     ConflictError,
     InternalServerError,
     NotFoundError,
@@ -36,6 +37,8 @@ from ._models import (
     AsyncActionError,
     AsyncActionRef,
     AsyncActionResult,
+    BulkChunk,
+    BulkChunkFailure,
     Customer,
     CustomerActivity,
     CustomerLoyalty,
@@ -57,7 +60,7 @@ from ._models import (
     SegmentsList,
 )
 from ._pagination import AsyncPager
-from ._params import NOT_GIVEN, NotGiven
+from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
 __all__ = [
@@ -110,4 +113,6 @@ __all__ = [
     "VoucherifyConfigError",
     "VoucherifyError",
     "__version__",
+    "to_dict",
+    "to_json",
 ]

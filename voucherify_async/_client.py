@@ -6,12 +6,13 @@ import contextlib
 import copy
 import json
 import logging
+import math
 import os
 import platform
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import anyio
 import attrs
@@ -24,13 +25,13 @@ from ._errors import (
     VoucherifyConfigError,
 )
 from ._logging import log_attempt, log_retry, logger
-from ._params import NOT_GIVEN, NotGiven
+from ._params import check_duration
 from ._response import (
-    REQUEST_ID_HEADERS,
     decode_body,
     error_from_response,
     parse_retry_after,
     rate_limit_info,
+    request_id,
 )
 from ._retry import (
     Decision,
@@ -40,7 +41,8 @@ from ._retry import (
     failure_of_status,
     replay_safe,
 )
-from ._transport import HttpBackend, make_transport
+from ._transport import make_transport
+from ._types import NOT_GIVEN, Auth, HttpBackend, NotGiven, Query
 from ._version import __version__
 from .async_actions import AsyncActions
 from .customers import Customers
@@ -50,9 +52,6 @@ __all__ = ["DEFAULT_BASE_URL", "AsyncClient"]
 T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.voucherify.io"
-
-Auth = Literal["server", "client"]
-QueryParams = list[tuple[str, str]]
 
 _USER_AGENT = (
     f"voucherify-async/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
@@ -89,7 +88,7 @@ class AsyncClient:
         origin: the `Origin` header sent with client-side (`/client/v1`) calls.
         base_url: the API root; default `$VOUCHERIFY_BASE_URL`, else `https://api.voucherify.io`.
         cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`.
-        timeout: seconds (or an `httpx.Timeout`) for each request.
+        timeout: seconds (or an `httpx.Timeout`) for each request; `math.inf` for none.
         max_retries: retries after the first try of a failed request; 0 disables them. Which
             failures are retried, for which requests, is in `docs/reliability.md`.
         http_client: an `httpx.AsyncClient` to share; the SDK never closes one it did not open.
@@ -108,8 +107,8 @@ class AsyncClient:
     Raises:
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
-            `http_backend="aiohttp"` under trio, `proxy` with `http_client` or `transport`, a
-            SOCKS `proxy` on aiohttp, ...).
+            a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, `proxy` with
+            `http_client` or `transport`, a SOCKS `proxy` on aiohttp, ...).
         ModuleNotFoundError: for the aiohttp transport when aiohttp, a dependency, is missing.
     """
 
@@ -156,7 +155,6 @@ class AsyncClient:
             limiter=anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
         )
         self._owns_http = http_client is None
-        self._owns_pool = http_client is None  # unlike _owns_http, kept by with_options copies
         if http_client is None and transport is None:
             transport = make_transport(http_backend, proxy=proxy)
         self._http = http_client or _OwnPool(
@@ -169,6 +167,11 @@ class AsyncClient:
         """The customers API (`/v1/customers`), bound to this client."""
         self.async_actions = AsyncActions(self)
         """The async actions API (`/v1/async-actions`), bound to this client."""
+
+    @property
+    def _owns_pool(self) -> bool:
+        """Whether the pool is the SDK's own (true in `with_options` copies too)."""
+        return isinstance(self._http, _OwnPool)
 
     @property
     def base_url(self) -> str:
@@ -213,10 +216,11 @@ class AsyncClient:
 
         Args:
             max_retries: retries after the first try; 0 disables them.
-            timeout: seconds (or an `httpx.Timeout`) for each request; None waits forever.
+            timeout: seconds (or an `httpx.Timeout`) for each request; None or `math.inf`
+                waits forever.
 
         Raises:
-            ValueError: for a negative `max_retries`.
+            ValueError: for a negative `max_retries`, or a NaN, zero or negative `timeout`.
         """
         clone = copy.copy(self)
         clone._owns_http = False
@@ -305,17 +309,18 @@ class AsyncClient:
         method: str,
         path: str,
         *,
-        params: QueryParams | None = None,
+        params: Query | None = None,
         json_body: Any = None,
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
+        idempotent: bool = False,
     ) -> httpx.Response:
         """The one request path: auth, body encoding, retries, logging and error mapping.
 
         Failed attempts are retried per `self._retry` (see `_retry.py`); a request the server may
-        have executed is repeated only when `replay_safe(method, path, json_body)` says it is
-        harmless. Cancellation of the caller is never caught: it aborts the attempt (or the wait
-        before the next one) at once.
+        have executed is repeated only when `replay_safe` says it is harmless: for its method, or
+        because the endpoint passed `idempotent=True`. Cancellation of the caller is never
+        caught: it aborts the attempt (or the wait before the next one) at once.
 
         Raises:
             APIStatusError: a 4xx/5xx answer (after the retries allowed for it).
@@ -327,9 +332,12 @@ class AsyncClient:
         headers = self._auth_headers(auth)
         content: bytes | None = None
         if json_body is not None:
-            content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+            # allow_nan=False: the bodies are checked already; never send NaN as if it were JSON.
+            content = json.dumps(
+                json_body, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            ).encode()
             headers = {**headers, "Content-Type": "application/json"}
-        safe = replay_safe(method, path, json_body)
+        safe = replay_safe(method, idempotent=idempotent)
         starts = _file_positions(files)
         rewindable = starts is not None  # a file stream that cannot seek is sent once
         retries = 0
@@ -370,7 +378,7 @@ class AsyncClient:
         self,
         method: str,
         path: str,
-        params: QueryParams | None,
+        params: Query | None,
         content: bytes | None,
         files: Mapping[str, Any] | None,
         headers: dict[str, str],
@@ -426,7 +434,7 @@ class AsyncClient:
                 path=path,
                 outcome=str(response.status_code),
                 elapsed=time.monotonic() - started,
-                request_id=_request_id(response),
+                request_id=request_id(response),
                 retries=retries,
                 headers=request.headers,
             )
@@ -452,14 +460,21 @@ class AsyncClient:
         path: str,
         cast_to: type[T],
         *,
-        params: QueryParams | None = None,
+        params: Query | None = None,
         json_body: Any = None,
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
+        idempotent: bool = False,
     ) -> T:
         """Send a request and decode its JSON body into `cast_to`."""
         response = await self._send(
-            method, path, params=params, json_body=json_body, files=files, auth=auth
+            method,
+            path,
+            params=params,
+            json_body=json_body,
+            files=files,
+            auth=auth,
+            idempotent=idempotent,
         )
         return decode_body(response, cast_to, method=method, path=path)
 
@@ -500,16 +515,27 @@ class _Shared:
 
 
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
-    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+    """Check `timeout` (seconds > 0, or None / `math.inf` for none) as an `httpx.Timeout`.
+
+    Each phase of an `httpx.Timeout` is checked too, so a NaN never reaches the event loop.
+    """
+    if isinstance(timeout, httpx.Timeout):
+        phases = {
+            phase: None if seconds is None else _seconds(seconds, f"timeout.{phase}")
+            for phase, seconds in timeout.as_dict().items()
+        }
+        return httpx.Timeout(**phases)
+    return httpx.Timeout(None if timeout is None else _seconds(timeout, "timeout"))
+
+
+def _seconds(value: object, name: str) -> float | None:
+    seconds = check_duration(value, name, infinite=True)
+    return None if math.isinf(seconds) else seconds
 
 
 def _check_max_retries(max_retries: object) -> None:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
-
-
-def _request_id(response: httpx.Response) -> str | None:
-    return next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
 
 
 def _connection_error(

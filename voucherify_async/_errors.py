@@ -6,6 +6,7 @@ VoucherifyError                       everything the SDK raises on purpose
 ├── APIConnectionError                the request could not be completed (after retries)
 │   └── APITimeoutError
 ├── APIResponseValidationError        a 2xx body the SDK cannot read as the documented model
+├── BulkUpdateError                   a chunk of `bulk_update` failed
 └── APIStatusError                    the API answered 4xx/5xx
     ├── BadRequestError 400
     ├── AuthenticationError 401
@@ -28,6 +29,8 @@ from typing import Any
 
 import attrs
 
+from ._models import AsyncActionRef, BulkChunk, BulkChunkFailure
+
 __all__ = [
     "APIConnectionError",
     "APIResponseValidationError",
@@ -35,6 +38,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkUpdateError",
     "ConflictError",
     "InternalServerError",
     "NotFoundError",
@@ -248,3 +252,39 @@ def _str_or_none(value: object) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else str(value)
+
+
+class BulkUpdateError(VoucherifyError):
+    """Raised by `bulk_update` when a chunk fails; says what failed and what was accepted.
+
+    When a chunk fails no further chunk is sent; the chunks already in flight are finished. Every
+    record before `start` was accepted. The records of `succeeded` were accepted too (including
+    chunks after the failed one that were in flight); all others were not.
+
+    Attributes:
+        start: the index of the first record of the first failed chunk.
+        stop: one past the index of its last record.
+        succeeded: the accepted chunks, in input order, each with its range and async action.
+        failures: every failed chunk, in input order (the first is the one `start`/`stop` name).
+        refs: the async action refs of the accepted chunks, in input order.
+    """
+
+    def __init__(self, succeeded: list[BulkChunk], failures: list[BulkChunkFailure]) -> None:
+        self.succeeded = succeeded
+        self.failures = failures
+        first = failures[0]
+        self.start = first.start
+        self.stop = first.stop
+        accepted = sum(chunk.stop - chunk.start for chunk in succeeded)
+        super().__init__(
+            f"bulk_update failed on records {first.start}..{first.stop - 1}: "
+            f"{type(first.error).__name__}: {first.error}; "
+            f"{len(succeeded)} chunk(s) ({accepted} records) were accepted, "
+            f"{len(failures)} chunk(s) failed, later records were not sent"
+        )
+        self.__cause__ = first.error
+
+    @property
+    def refs(self) -> list[AsyncActionRef]:
+        """The async action refs of the accepted chunks, in input order."""
+        return [chunk.ref for chunk in self.succeeded]

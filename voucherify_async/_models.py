@@ -21,6 +21,8 @@ __all__ = [
     "AsyncActionError",
     "AsyncActionRef",
     "AsyncActionResult",
+    "BulkChunk",
+    "BulkChunkFailure",
     "Customer",
     "CustomerActivity",
     "CustomerLoyalty",
@@ -363,8 +365,17 @@ class AsyncAction:
 
     @property
     def finished(self) -> bool:
-        """Whether the action has ended, successfully (`DONE`) or not (`FAILED`)."""
-        return self.status in ("DONE", "FAILED")
+        """Whether the action has ended: any status but a pending one.
+
+        `ENQUEUED`, `ACCEPTED` and `IN_PROGRESS` are pending; `DONE`, `FAILED` and any status
+        this SDK does not know (a `CANCELED` the API may add) have ended. An action without a
+        status has not (yet) said it ended.
+        """
+        return self.status is not None and self.status not in (
+            "ENQUEUED",
+            "ACCEPTED",
+            "IN_PROGRESS",
+        )
 
 
 @define(kw_only=True)
@@ -383,3 +394,39 @@ class CustomerUpdate:
     birthdate: date | str | None = None
     address: Address | dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
+
+
+@frozen(kw_only=True)
+class BulkChunk:
+    """One chunk that the API accepted: records `start` (inclusive) to `stop` (exclusive).
+
+    Attributes:
+        start: the index of the chunk's first record in the input.
+        stop: one past the index of its last record.
+        ref: the async action the API started for it.
+        action: the finished action, when `bulk_update(wait=True)` waited for it.
+    """
+
+    start: int
+    stop: int
+    ref: AsyncActionRef
+    action: AsyncAction | None = None
+
+
+@frozen(kw_only=True)
+class BulkChunkFailure:
+    """One chunk that failed: records `start` (inclusive) to `stop` (exclusive).
+
+    Attributes:
+        start: the index of the chunk's first record in the input.
+        stop: one past the index of its last record.
+        error: what went wrong (an `APIStatusError`, `APIConnectionError`, a `ValueError` for a
+            malformed record, or whatever the records' iterator raised).
+        ref: the chunk's async action when the API accepted it but waiting for it failed, else
+            None (the chunk was not accepted).
+    """
+
+    start: int
+    stop: int
+    error: Exception
+    ref: AsyncActionRef | None = None

@@ -7,10 +7,10 @@ spelled, checked and encoded once for both.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any, Final
 
 from ._params import check_choice, check_int_range, deep_object_query, encode_datetime
+from ._types import DateTimeArg, Query
 
 __all__ = [
     "ACTIVITIES_ORDERS",
@@ -19,7 +19,6 @@ __all__ = [
     "MAX_LIMIT",
     "MAX_PAGE",
     "REDEEMABLE_ORDERS",
-    "DateTimeArg",
     "QueryBuilder",
     "activities_filters",
     "activity_filters",
@@ -53,9 +52,6 @@ ACTIVITIES_ORDERS: Final = (
 REDEEMABLE_ORDERS: Final = ("id", "-id")
 MAX_LIMIT: Final = 100
 MAX_PAGE: Final = 99
-
-DateTimeArg = datetime | str
-Query = list[tuple[str, str]]
 
 
 class QueryBuilder:

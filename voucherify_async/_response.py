@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -10,7 +9,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._convert import ResponseShapeError, structure
+from ._convert import ResponseShapeError, decode, loads
 from ._errors import (
     APIResponseValidationError,
     APIStatusError,
@@ -20,25 +19,34 @@ from ._errors import (
     status_error_class,
 )
 
-__all__ = ["decode_body", "error_from_response", "parse_retry_after", "rate_limit_info"]
+__all__ = [
+    "decode_body",
+    "error_from_response",
+    "parse_retry_after",
+    "rate_limit_info",
+    "request_id",
+]
 
 T = TypeVar("T")
 
 REQUEST_ID_HEADERS = ("x-request-id", "x-voucherify-request-id")
 
 
+def request_id(response: httpx.Response) -> str | None:
+    """The request id the API sent with `response` (`X-Request-Id` or its Voucherify form)."""
+    return next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
+
+
 def decode_body(response: httpx.Response, cast_to: type[T], *, method: str, path: str) -> T:
     """Decode a 2xx JSON body into `cast_to`, or raise `APIResponseValidationError`."""
     try:
-        data = json.loads(response.content)
+        return decode(response.content, cast_to)
+    except ResponseShapeError as exc:
+        raise _invalid(response, method, path, f"the body does not fit {exc}") from exc
     except ValueError as exc:
         raise _invalid(
             response, method, path, f"the body is not JSON (expected {cast_to.__name__})"
         ) from exc
-    try:
-        return structure(data, cast_to)
-    except ResponseShapeError as exc:
-        raise _invalid(response, method, path, f"the body does not fit {exc}") from exc
 
 
 def _invalid(
@@ -59,16 +67,13 @@ def error_from_response(response: httpx.Response, *, method: str, path: str) -> 
     body: Mapping[str, Any] | None = None
     text = ""
     try:
-        parsed = json.loads(response.content) if response.content else None
+        parsed = loads(response.content) if response.content else None
     except ValueError:
         parsed = None
     if isinstance(parsed, Mapping):
         body = parsed
     else:
         text = excerpt(response.text) if response.content else response.reason_phrase
-    request_id = next(
-        (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
-    )
     cls = status_error_class(response.status_code)
     error = cls(
         status_code=response.status_code,
@@ -76,7 +81,7 @@ def error_from_response(response: httpx.Response, *, method: str, path: str) -> 
         path=path,
         body=body,
         text_excerpt=text,
-        request_id=request_id,
+        request_id=request_id(response),
         response=response,
     )
     if isinstance(error, RateLimitError):

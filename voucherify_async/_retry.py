@@ -5,17 +5,18 @@ attempt and sleeps for the delay it returns (`RetryPolicy.sleep`, `anyio.sleep` 
 injects another). The random source and the sleep are fields so tests never wait for real.
 
 Safety rule: a request the server may have executed is replayed only when repeating it is
-harmless. GET, PUT, DELETE always are; `POST /v1/customers` is when its body names `id` or
-`source_id` (an upsert); every other POST (bulk, metadata bulk, importCSV, permanent deletion)
-is retried only after a failure that proves it was not executed: a connect error (nothing was
-sent) or a 429 (the server refused it).
+harmless. GET, PUT, DELETE always are; a POST is when its endpoint declares it idempotent (as
+`customers.create` does for an upsert, whose body names `id` or `source_id`); every other POST
+(bulk, metadata bulk, importCSV, permanent deletion) is retried only after a failure that proves
+it was not executed: a connect error (nothing was sent) or a 429 (the server refused it). This
+module knows methods and failures only; which endpoint is idempotent is the endpoint's to say.
 """
 
 from __future__ import annotations
 
 import enum
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 import anyio
@@ -35,8 +36,6 @@ RETRY_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 """HTTP statuses worth another try: timeouts, rate limits and server or gateway failures."""
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-UPSERT_PATH: Final = "/v1/customers"
-UPSERT_KEYS: Final = ("id", "source_id")
 
 
 class Failure(enum.Enum):
@@ -52,24 +51,19 @@ class Failure(enum.Enum):
     """The server answered another retryable status; it may have done part of the work."""
 
 
-def replay_safe(method: str, path: str, json_body: object = None) -> bool:
+def replay_safe(method: str, *, idempotent: bool = False) -> bool:
     """Tell whether repeating a request the server may have executed is harmless.
 
     Args:
         method: the HTTP method.
-        path: the URL path, without the query.
-        json_body: the JSON body about to be sent, if any.
+        idempotent: the endpoint's word that this request may be repeated (e.g. the upsert
+            form of `POST /v1/customers`).
 
     Returns:
-        True for GET, HEAD, OPTIONS, PUT and DELETE, and for the create-or-update
-        `POST /v1/customers` whose body names `id` or `source_id`; False for every other POST.
+        True for GET, HEAD, OPTIONS, PUT and DELETE, and for any request declared idempotent;
+        False for every other POST.
     """
-    method = method.upper()
-    if method in SAFE_METHODS:
-        return True
-    if method == "POST" and path == UPSERT_PATH and isinstance(json_body, Mapping):
-        return any(json_body.get(key) for key in UPSERT_KEYS)
-    return False
+    return idempotent or method.upper() in SAFE_METHODS
 
 
 def classify_transport_error(exc: httpx.TransportError) -> Failure | None:

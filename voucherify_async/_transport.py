@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import sniffio
 
+from ._types import HttpBackend
+
 if TYPE_CHECKING:
     import httpx
 
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["HTTP_BACKEND_ENV", "MIN_AIOHTTP", "HttpBackend", "make_transport", "resolve_backend"]
 
-HttpBackend = Literal["auto", "httpx", "aiohttp"]
 HTTP_BACKEND_ENV: Final = "VOUCHERIFY_HTTP_BACKEND"
 _BACKENDS: Final = get_args(HttpBackend)
 MIN_AIOHTTP: Final = (3, 10)

@@ -6,16 +6,14 @@ Bound to a client as `client.async_actions`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import anyio
 
 from ._errors import APITimeoutError
 from ._models import AsyncAction, AsyncActionRef
-from ._params import path_segment
-
-if TYPE_CHECKING:
-    from ._client import AsyncClient
+from ._params import check_duration, path_segment
+from ._resource import APIResource
 
 __all__ = ["AsyncActions", "poll_intervals"]
 
@@ -23,11 +21,8 @@ MAX_POLL_INTERVAL: Final = 10.0
 POLL_GROWTH: Final = 1.5
 
 
-class AsyncActions:
+class AsyncActions(APIResource):
     """The async actions endpoints, bound to one `AsyncClient` (use `client.async_actions`)."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
 
     async def get(self, async_action_id: str | AsyncActionRef) -> AsyncAction:
         """Get an async action's status and result. `GET /v1/async-actions/{asyncActionId}`.
@@ -37,7 +32,7 @@ class AsyncActions:
         """
         action_id = _action_id(async_action_id)
         path = f"/v1/async-actions/{path_segment(action_id, 'async_action_id')}"
-        return await self._client._request("GET", path, AsyncAction)
+        return await self._request("GET", path, AsyncAction)
 
     async def wait(
         self,
@@ -46,28 +41,31 @@ class AsyncActions:
         timeout: float = 300.0,  # noqa: ASYNC109 (the documented name; not a per-request timeout)
         poll_interval: float = 1.0,
     ) -> AsyncAction:
-        """Poll an async action until it is `DONE` or `FAILED`, and return it either way.
+        """Poll an async action until it has ended, and return it however it ended.
 
-        The interval between polls starts at `poll_interval` and grows by half each time, up to
-        10 seconds. A `FAILED` action is returned with its `result`, not raised: look at
-        `action.status` and `action.result` (`failed_count`, `errors`, `failed`).
+        An action has ended at any status but the pending `ENQUEUED`, `ACCEPTED` and
+        `IN_PROGRESS` (`AsyncAction.finished`): `DONE`, `FAILED`, or a status this SDK does not
+        know, returned as it is. A `FAILED` action is returned with its `result`, not raised: look
+        at `action.status` and `action.result` (`failed_count`, `errors`, `failed`). The interval
+        between polls starts at `poll_interval` and grows by half each time, up to 10 seconds.
 
         Args:
             ref_or_id: the `AsyncActionRef` a bulk call returned, or the action's id (`aa_...`).
-            timeout: seconds to wait in all, polls included.
-            poll_interval: seconds before the second poll.
+            timeout: seconds to wait in all, polls included; `math.inf` waits as long as it
+                takes.
+            poll_interval: seconds before the second poll (finite).
 
         Returns:
-            The finished action (`status` `DONE` or `FAILED`).
+            The ended action (`status` `DONE`, `FAILED` or one the SDK does not know).
 
         Raises:
-            APITimeoutError: the action had not finished after `timeout` seconds.
-            ValueError: for a non-positive `timeout` or `poll_interval`.
+            APITimeoutError: the action had not ended after `timeout` seconds.
+            ValueError: for a NaN, zero or negative `timeout` or `poll_interval`, or an infinite
+                `poll_interval` (nothing is sent).
+            TypeError: for a `timeout` or `poll_interval` that is not a number.
         """
-        if timeout <= 0:
-            raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
-        if poll_interval <= 0:
-            raise ValueError(f"poll_interval must be > 0 seconds, got {poll_interval!r}")
+        check_duration(timeout, "timeout", infinite=True)
+        check_duration(poll_interval, "poll_interval")
         action_id = _action_id(ref_or_id)
         last: AsyncAction | None = None
         with anyio.move_on_after(timeout):

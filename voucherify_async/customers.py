@@ -7,19 +7,20 @@ or your `source_id`; it is percent-encoded as one path segment, so any string is
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterable, Iterable, Mapping
-from datetime import date
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeVar, overload
+from typing import IO, Any, Final, Literal, TypeVar, overload
 
-from ._convert import converter, unstructure_request
-from ._cursors import (
-    Cursor,
-    LastItemCursor,
-    NextIdCursor,
-    Query,
-    customers_cursor,
+from ._bodies import (
+    MAX_BULK_RECORDS,
+    bulk_body,
+    consents_body,
+    customer_body,
+    metadata_body,
+    names_a_customer,
 )
+from ._bulk import bulk_update
+from ._cursors import Cursor, LastItemCursor, NextIdCursor, customers_cursor
 from ._models import (
     ActivitiesPage,
     ActivityPage,
@@ -30,36 +31,26 @@ from ._models import (
     CustomerActivity,
     CustomerRedeemable,
     CustomersPage,
-    CustomerUpdate,
     PermanentDeletion,
     RedeemablesPage,
     SegmentsList,
 )
 from ._pagination import AsyncPager
-from ._params import (
-    NOT_GIVEN,
-    NotGiven,
-    check_int_range,
-    encode_date,
-    encode_datetime,
-    path_segment,
-)
+from ._params import check_int_range, encode_datetime, path_segment
 from ._queries import (
     ACTIVITIES_ORDERS,
     ACTIVITY_ORDERS,
     CUSTOMER_ORDERS,
     MAX_LIMIT,
     REDEEMABLE_ORDERS,
-    DateTimeArg,
     QueryBuilder,
     activities_filters,
     activity_filters,
     customer_filters,
     redeemable_filters,
 )
-
-if TYPE_CHECKING:
-    from ._client import AsyncClient
+from ._resource import APIResource
+from ._types import NOT_GIVEN, BulkRecord, BulkRecords, DateArg, DateTimeArg, NotGiven, Query
 
 __all__ = [
     "ACTIVITIES_ORDERS",
@@ -70,75 +61,19 @@ __all__ = [
     "Customers",
 ]
 
-MAX_BULK_RECORDS: Final = 100
-DateArg = date | str
 AddressArg = Address | Mapping[str, Any]
 CsvSource = str | os.PathLike[str] | bytes | IO[bytes]
-BulkRecords = (
-    Iterable[CustomerUpdate | Mapping[str, Any]] | AsyncIterable[CustomerUpdate | Mapping[str, Any]]
-)
 P = TypeVar("P")
 T = TypeVar("T")
 _Refs = list[AsyncActionRef]  # `list` is shadowed by Customers.list inside the class
 _Actions = list[AsyncAction]
+_Records = list[dict[str, Any]]
 
 BASE: Final = "/v1/customers"
 
 
-def _customer_body(**fields: Any) -> dict[str, Any]:
-    """The JSON body of create/update: only the fields the caller passed (None sends null)."""
-    body: dict[str, Any] = {}
-    for name, value in fields.items():
-        if value is NOT_GIVEN:
-            continue
-        if value is None:
-            body[name] = None
-        elif name in ("birthdate", "birthday"):
-            body[name] = encode_date(value, name)
-        elif name == "address":
-            body[name] = _address(value)
-        elif name == "metadata":
-            if not isinstance(value, Mapping):
-                raise TypeError(f"metadata must be a mapping, got {type(value).__name__}")
-            body[name] = converter.unstructure(dict(value))
-        else:
-            if not isinstance(value, str):
-                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-            body[name] = value
-    return body
-
-
-def _address(value: object) -> dict[str, Any]:
-    if isinstance(value, Address):
-        out: dict[str, Any] = converter.unstructure(value)
-        return out
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"address must be an Address or a mapping, got {type(value).__name__}")
-
-
-def _bulk_record(record: object, index: int) -> dict[str, Any]:
-    if not isinstance(record, CustomerUpdate | Mapping):
-        raise TypeError(
-            f"records[{index}] must be a CustomerUpdate or a mapping, got {type(record).__name__}"
-        )
-    body = unstructure_request(record)
-    source_id = body.get("source_id")
-    if not isinstance(source_id, str) or not source_id:
-        raise ValueError(f"records[{index}].source_id is required (a non-empty string)")
-    for name in ("birthdate", "birthday"):
-        if isinstance(body.get(name), date):
-            body[name] = encode_date(body[name], f"records[{index}].{name}")
-    if isinstance(body.get("address"), Address):
-        body["address"] = _address(body["address"])
-    return body
-
-
-class Customers:
+class Customers(APIResource):
     """The customers endpoints, bound to one `AsyncClient` (use `client.customers`)."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
 
     async def create(
         self,
@@ -163,10 +98,11 @@ class Customers:
 
         Raises:
             TypeError: for an argument of the wrong type (nothing is sent).
-            ValueError: for a malformed date (nothing is sent).
+            ValueError: for a malformed date, or a naive datetime or NaN/infinite float in
+                `metadata` or `address`, naming its key path (nothing is sent).
             APIStatusError: when the API refuses the request.
         """
-        body = _customer_body(
+        body = customer_body(
             id=id,
             source_id=source_id,
             name=name,
@@ -178,7 +114,9 @@ class Customers:
             birthday=birthday,
             metadata=metadata,
         )
-        return await self._client._request("POST", BASE, Customer, json_body=body)
+        # With `id` or `source_id` it is an upsert: repeating it is harmless, so it may be retried.
+        upsert = names_a_customer(body)
+        return await self._request("POST", BASE, Customer, json_body=body, idempotent=upsert)
 
     async def get(self, customer_id: str) -> Customer:
         """Get one customer by id or `source_id`. `GET /v1/customers/{customerId}`.
@@ -187,7 +125,7 @@ class Customers:
             NotFoundError: no customer has that id or source_id.
         """
         path = f"{BASE}/{path_segment(customer_id)}"
-        return await self._client._request("GET", path, Customer)
+        return await self._request("GET", path, Customer)
 
     async def update(
         self,
@@ -209,9 +147,11 @@ class Customers:
 
         Raises:
             NotFoundError: no customer has that id or source_id.
+            ValueError: for a malformed date, or a naive datetime or NaN/infinite float in
+                `metadata` or `address`, naming its key path (nothing is sent).
         """
         path = f"{BASE}/{path_segment(customer_id)}"
-        body = _customer_body(
+        body = customer_body(
             name=name,
             email=email,
             phone=phone,
@@ -221,7 +161,7 @@ class Customers:
             birthday=birthday,
             metadata=metadata,
         )
-        return await self._client._request("PUT", path, Customer, json_body=body)
+        return await self._request("PUT", path, Customer, json_body=body)
 
     async def delete(self, customer_id: str) -> None:
         """Delete a customer. `DELETE /v1/customers/{customerId}` (204).
@@ -229,7 +169,7 @@ class Customers:
         Raises:
             NotFoundError: no customer has that id or source_id.
         """
-        await self._client._send("DELETE", f"{BASE}/{path_segment(customer_id)}")
+        await self._send("DELETE", f"{BASE}/{path_segment(customer_id)}")
 
     async def delete_permanently(self, customer_id: str) -> PermanentDeletion:
         """Delete a customer and all their data for good (GDPR).
@@ -240,7 +180,7 @@ class Customers:
             NotFoundError: no customer has that id or source_id.
         """
         path = f"{BASE}/{path_segment(customer_id)}/permanent-deletion"
-        return await self._client._request("POST", path, PermanentDeletion)
+        return await self._request("POST", path, PermanentDeletion)
 
     async def list(
         self,
@@ -292,7 +232,7 @@ class Customers:
             updated_at_after=updated_at_after,
             order=order,
         ).datetime("starting_after", starting_after)
-        return await self._client._request("GET", BASE, CustomersPage, params=query.pairs)
+        return await self._request("GET", BASE, CustomersPage, params=query.pairs)
 
     async def list_activity(
         self,
@@ -338,7 +278,7 @@ class Customers:
             category=category,
             type=type,
         )
-        return await self._client._request("GET", path, ActivityPage, params=query.pairs)
+        return await self._request("GET", path, ActivityPage, params=query.pairs)
 
     async def list_activities(
         self,
@@ -383,7 +323,7 @@ class Customers:
             start_date=start_date,
             end_date=end_date,
         )
-        return await self._client._request("GET", path, ActivitiesPage, params=query.pairs)
+        return await self._request("GET", path, ActivitiesPage, params=query.pairs)
 
     async def list_redeemables(
         self,
@@ -417,7 +357,7 @@ class Customers:
             starting_after_id=starting_after_id,
             filters=filters,
         )
-        return await self._client._request("GET", path, RedeemablesPage, params=query.pairs)
+        return await self._request("GET", path, RedeemablesPage, params=query.pairs)
 
     def iter_all(
         self,
@@ -596,12 +536,12 @@ class Customers:
         check_int_range(limit, "limit", 1, MAX_LIMIT)
         if max_items is not None:
             check_int_range(max_items, "max_items", 0, _NO_CAP)
-        request = self._client._request
+        request = self._request
 
         async def fetch(query: Query) -> P:
             return await request("GET", path, page_type, params=query)
 
-        return AsyncPager(fetch, cursor, limit=limit, max_items=max_items)
+        return AsyncPager(fetch, cursor, path=path, limit=limit, max_items=max_items)
 
     async def list_segments(self, customer_id: str) -> SegmentsList:
         """List the segments a customer belongs to. `GET /v1/customers/{customerId}/segments`.
@@ -609,7 +549,7 @@ class Customers:
         The API answers for an unknown id too, with the segments such a customer would match.
         """
         path = f"{BASE}/{path_segment(customer_id)}/segments"
-        return await self._client._request("GET", path, SegmentsList)
+        return await self._request("GET", path, SegmentsList)
 
     async def import_csv(self, file: CsvSource) -> AsyncActionRef:
         """Import customers from a CSV file, as a server-side async action.
@@ -637,30 +577,22 @@ class Customers:
 
     async def _upload(self, filename: str, content: bytes | IO[bytes]) -> AsyncActionRef:
         files = {"file": (filename, content, "text/csv")}
-        return await self._client._request("POST", f"{BASE}/importCSV", AsyncActionRef, files=files)
+        return await self._request("POST", f"{BASE}/importCSV", AsyncActionRef, files=files)
 
-    async def update_in_bulk(
-        self, records: Iterable[CustomerUpdate | Mapping[str, Any]]
-    ) -> AsyncActionRef:
+    async def update_in_bulk(self, records: Iterable[BulkRecord]) -> AsyncActionRef:
         """Upsert up to 100 customers, each named by `source_id`, as one async action.
 
         `POST /v1/customers/bulk/async` (the body is a JSON array).
 
         Raises:
-            ValueError: for no records, more than 100, or a record without `source_id`.
+            ValueError: for no records, more than 100, a record without `source_id`, or a naive
+                datetime or NaN/infinite float in a record (`records[3].metadata.x`).
         """
-        if isinstance(records, Mapping | str | bytes):
-            raise TypeError("records must be an iterable of records, not a single record")
-        body = []
-        for index, record in enumerate(records):
-            if index >= MAX_BULK_RECORDS:
-                raise ValueError(f"records holds more than {MAX_BULK_RECORDS} records")
-            body.append(_bulk_record(record, index))
-        if not body:
-            raise ValueError("records must hold at least one record")
-        return await self._client._request(
-            "POST", f"{BASE}/bulk/async", AsyncActionRef, json_body=body
-        )
+        return await self._send_bulk(bulk_body(records))
+
+    async def _send_bulk(self, body: _Records) -> AsyncActionRef:
+        """Send one encoded, checked chunk of records (see `bulk_body`)."""
+        return await self._request("POST", f"{BASE}/bulk/async", AsyncActionRef, json_body=body)
 
     @overload
     async def bulk_update(
@@ -712,15 +644,12 @@ class Customers:
                 failed records' index range and holds the chunks that were accepted.
             ValueError: for a `batch_size` or `max_concurrency` out of range (nothing is sent).
         """
-        from ._bulk import bulk_update  # _bulk builds on this module
-
         chunks = await bulk_update(
-            self,
-            self._client.async_actions,
+            self._send_bulk,
             records,
             batch_size=batch_size,
             max_concurrency=max_concurrency,
-            wait=wait,
+            wait=self._client.async_actions.wait if wait else None,
         )
         if wait:
             return [chunk.action for chunk in chunks if chunk.action is not None]
@@ -734,7 +663,8 @@ class Customers:
         `POST /v1/customers/metadata/async`. No count limit beyond the API's 10 MB body.
 
         Raises:
-            ValueError: for no source ids or an empty one.
+            ValueError: for no source ids or an empty one, or a naive datetime or NaN/infinite
+                float in `metadata` (`metadata.nested.v`).
             TypeError: for a plain string instead of a list of them.
         """
         if isinstance(source_ids, str | bytes):
@@ -745,12 +675,8 @@ class Customers:
         for index, source_id in enumerate(ids):
             if not isinstance(source_id, str) or not source_id:
                 raise ValueError(f"source_ids[{index}] must be a non-empty string")
-        if not isinstance(metadata, Mapping):
-            raise TypeError(f"metadata must be a mapping, got {type(metadata).__name__}")
-        body = {"source_ids": ids, "metadata": converter.unstructure(dict(metadata))}
-        return await self._client._request(
-            "POST", f"{BASE}/metadata/async", AsyncActionRef, json_body=body
-        )
+        body = {"source_ids": ids, "metadata": metadata_body(metadata)}
+        return await self._request("POST", f"{BASE}/metadata/async", AsyncActionRef, json_body=body)
 
     async def update_consents(self, customer_id: str, consents: Mapping[str, bool]) -> None:
         """Set a customer's marketing consents. `PUT /v1/customers/{customerId}/consents` (204).
@@ -760,7 +686,7 @@ class Customers:
             consents: `{consent_id: True/False}`, or `{"unsubscribed": True}` to opt out of all.
         """
         path = f"{BASE}/{path_segment(customer_id)}/consents"
-        await self._client._send("PUT", path, json_body=_consents(consents))
+        await self._send("PUT", path, json_body=consents_body(consents))
 
     async def update_consents_client_side(
         self, customer_id: str, consents: Mapping[str, bool]
@@ -770,20 +696,7 @@ class Customers:
         `PUT /client/v1/customers/{customerId}/consents` (204).
         """
         path = f"/client{BASE}/{path_segment(customer_id)}/consents"
-        await self._client._send("PUT", path, json_body=_consents(consents), auth="client")
+        await self._send("PUT", path, json_body=consents_body(consents), auth="client")
 
 
 _NO_CAP: Final = 2**63
-
-
-def _consents(consents: object) -> dict[str, bool]:
-    if not isinstance(consents, Mapping):
-        raise TypeError(f"consents must be a mapping, got {type(consents).__name__}")
-    if not consents:
-        raise ValueError("consents must name at least one consent (or 'unsubscribed')")
-    for key, value in consents.items():
-        if not isinstance(key, str) or not key:
-            raise ValueError(f"consents keys must be non-empty strings, got {key!r}")
-        if not isinstance(value, bool):
-            raise TypeError(f"consents[{key!r}] must be a bool, got {type(value).__name__}")
-    return dict(consents)

@@ -37,6 +37,8 @@ from voucherify_async import (
     RedeemablesPage,
     Segment,
     SegmentsList,
+    to_dict,
+    to_json,
 )
 
 
@@ -81,6 +83,15 @@ async def customers(client: AsyncClient) -> None:
     print(activities, held, name, created_at, birthdate, address)
 
 
+def serialization(customer: Customer, page: CustomersPage, record: CustomerUpdate) -> None:
+    wire: dict[str, object] = to_dict(customer)
+    sparse: dict[str, object] = to_dict(page, exclude_none=True)
+    request: dict[str, object] = to_dict(record)
+    text: str = to_json(customer)
+    pretty: str = to_json(customer, exclude_none=True, indent=True)
+    print(wire, sparse, request, text, pretty)
+
+
 async def pagination(client: AsyncClient) -> None:
     pager: AsyncPager[Customer] = client.customers.iter_all(
         limit=50, order="created_at", created_at_after=datetime.now(UTC), max_items=10
@@ -99,6 +110,10 @@ async def pagination(client: AsyncClient) -> None:
         "cust_1", order="-id", filters={"holder_role": {"conditions": {"$is": "OWNER"}}}
     )
     print(events, old, held)
+    started: AsyncPager[Customer] = await client.customers.iter_all().start()
+    matching: int | None = started.total
+    sent: int = started.requests
+    print(matching, sent)
 
 
 async def bulk(client: AsyncClient) -> None:

@@ -1,4 +1,4 @@
-"""Serve a fake Voucherify API over HTTP: ``python -m voucherify_async.testing --port 8090``."""
+"""Serve a fake Voucherify API over HTTP: `python -m voucherify_async.testing --port 8090`."""
 
 from __future__ import annotations
 

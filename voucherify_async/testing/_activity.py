@@ -1,6 +1,6 @@
-"""Customer activity events and the two activity list endpoints (``/activity``, ``/activities``).
+"""Customer activity events and the two activity list endpoints (`/activity`, `/activities`).
 
-Event ids (``evcus_`` + 18 hex digits) grow with ``created_at`` and then with creation order, so
+Event ids (`evcus_` + 18 hex digits) grow with `created_at` and then with creation order, so
 ordering by id is ordering by time with ties broken deterministically — cursors compare ids.
 """
 
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ._query import Query
-from ._wire import format_datetime
+from ._query import FakeQuery
+from ._wire import wire_datetime
 
 CAMPAIGN_TYPES = frozenset(
     {"PROMOTION", "GIFT_VOUCHERS", "REFERRAL_PROGRAM", "DISCOUNT_COUPONS", "LOYALTY_PROGRAM"}
@@ -25,7 +25,6 @@ OLD_ORDERS = frozenset(
 )
 NEW_ORDERS = frozenset({"created_at", "-created_at"})
 
-#: Event types the seeding helper cycles through, with their category.
 SEED_TYPES: tuple[tuple[str, str], ...] = (
     ("customer.created", "ACTION"),
     ("customer.updated", "ACTION"),
@@ -33,6 +32,7 @@ SEED_TYPES: tuple[tuple[str, str], ...] = (
     ("customer.rewarded.loyalty_points", "EFFECT"),
     ("customer.redemption.succeeded", "ACTION"),
 )
+"""Event types the seeding helper cycles through, with their category."""
 
 
 @dataclass
@@ -51,7 +51,7 @@ class ActivityEvent:
     product_id: str | None = None
 
     def render(self) -> dict[str, Any]:
-        """Return the event as a ``CustomerActivity`` object."""
+        """Return the event as a `CustomerActivity` object."""
         payload: dict[str, Any] = {"customer": dict(self.customer)}
         if self.campaign_id is not None:
             payload["campaign"] = {"id": self.campaign_id, "type": self.campaign_type}
@@ -59,12 +59,12 @@ class ActivityEvent:
             "id": self.id,
             "type": self.type,
             "data": {"data": payload, "event_source": {"channel": "API"}},
-            "created_at": format_datetime(self.created_at),
+            "created_at": wire_datetime(self.created_at),
             "group_id": self.group_id,
         }
 
 
-def _filtered(events: list[ActivityEvent], query: Query, *, new: bool) -> list[ActivityEvent]:
+def _filtered(events: list[ActivityEvent], query: FakeQuery, *, new: bool) -> list[ActivityEvent]:
     start = query.datetime("start_date")
     end = query.datetime("end_date")
     campaign_id = query.get("campaign_id")
@@ -100,10 +100,10 @@ def _after_id(events: list[ActivityEvent], cursor: str | None, *, descending: bo
     return [event for event in events if event.id > cursor]
 
 
-def list_activity(events: list[ActivityEvent], query: Query) -> dict[str, Any]:
-    """Answer GET /v1/customers/{id}/activity (cursor ``starting_after_id``, ``has_more``).
+def list_activity(events: list[ActivityEvent], query: FakeQuery) -> dict[str, Any]:
+    """Answer GET /v1/customers/{id}/activity (cursor `starting_after_id`, `has_more`).
 
-    ``start_date``/``end_date`` are inclusive. The default order is newest first.
+    `start_date`/`end_date` are inclusive. The default order is newest first.
     """
     limit = query.limit()
     descending = query.choice("order", NEW_ORDERS, default="-created_at").startswith("-")
@@ -121,13 +121,13 @@ def list_activity(events: list[ActivityEvent], query: Query) -> dict[str, Any]:
     return body
 
 
-def list_activities(events: list[ActivityEvent], query: Query) -> dict[str, Any]:
-    """Answer the older GET /v1/customers/{id}/activities (``total``; date or id cursor).
+def list_activities(events: list[ActivityEvent], query: FakeQuery) -> dict[str, Any]:
+    """Answer the older GET /v1/customers/{id}/activities (`total`; date or id cursor).
 
-    Only ``created_at``/``-created_at`` orders mean anything; the other values of the generic
-    order enum are accepted and give the default, newest first. ``starting_after`` (date-time)
-    is exclusive: newest-first pages hold events created strictly before it, ``created_at``
-    order strictly after. ``total`` counts the events matching the filters, cursor aside.
+    Only `created_at`/`-created_at` orders mean anything; the other values of the generic
+    order enum are accepted and give the default, newest first. `starting_after` (date-time)
+    is exclusive: newest-first pages hold events created strictly before it, `created_at`
+    order strictly after. `total` counts the events matching the filters, cursor aside.
     """
     limit = query.limit()
     descending = query.choice("order", OLD_ORDERS, default="-created_at") != "created_at"

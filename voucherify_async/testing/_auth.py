@@ -1,8 +1,8 @@
 """Authentication of requests: server-side app keys or client-side keys, never mixed.
 
-* ``/v1/...`` needs ``X-App-Id`` + ``X-App-Token`` matching the fake's server keys.
-* ``/client/v1/...`` needs ``X-Client-Application-Id`` + ``X-Client-Token`` matching the
-  client keys, and an ``Origin`` header (client-side calls come from an allowed origin);
+* `/v1/...` needs `X-App-Id` + `X-App-Token` matching the fake's server keys.
+* `/client/v1/...` needs `X-Client-Application-Id` + `X-Client-Token` matching the
+  client keys, and an `Origin` header (client-side calls come from an allowed origin);
   server keys are not accepted there.
 """
 
@@ -25,9 +25,9 @@ class Credentials:
 
 
 def check(credentials: Credentials, path: str, headers: Mapping[str, str]) -> FakeAPIError | None:
-    """Return the 401 to answer for a request to ``path``, or ``None`` when it is allowed.
+    """Return the 401 to answer for a request to `path`, or `None` when it is allowed.
 
-    ``headers`` must have lower-case names.
+    `headers` must have lower-case names.
     """
     if path.startswith("/client/"):
         app_id = headers.get("x-client-application-id")

@@ -1,7 +1,7 @@
 """The asynchronous bulk endpoints: CSV import, bulk update, metadata update, async actions.
 
 The fake applies every change at once when the request arrives and records an async action
-that reports ``DONE`` (after ``polls_before_done`` polls reporting ``IN_PROGRESS``). All
+that reports `DONE` (after `polls_before_done` polls reporting `IN_PROGRESS`). All
 customers written by one request share one timestamp, as a real bulk import does.
 """
 
@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from ._customers import validate_changes
 from ._errors import FakeAPIError, invalid_payload, not_found
 from ._store import Store
-from ._wire import format_datetime
+from ._wire import wire_datetime
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -39,7 +39,7 @@ _CSV_ADDRESS = {
 
 
 class BodyTooLarge(Exception):
-    """Raised for bodies over 10 MB; answered with the API's 413 ``BadRequest`` body."""
+    """Raised for bodies over 10 MB; answered with the API's 413 `BadRequest` body."""
 
     body: ClassVar[dict[str, object]] = {
         "statusCode": 413,
@@ -48,8 +48,8 @@ class BodyTooLarge(Exception):
     }
 
 
-class AsyncActions:
-    """Creates and reports async actions over one :class:`Store`."""
+class FakeAsyncActions:
+    """Creates and reports async actions over one `Store`."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -63,8 +63,8 @@ class AsyncActions:
             "type": kind,
             "status": "DONE",
             "result": result,
-            "created_at": format_datetime(at),
-            "updated_at": format_datetime(at + timedelta(milliseconds=125)),
+            "created_at": wire_datetime(at),
+            "updated_at": wire_datetime(at + timedelta(milliseconds=125)),
             "request_id": request_id,
             "progress": 100,
             "processing_time": 125,
@@ -75,10 +75,10 @@ class AsyncActions:
         return action_id
 
     def get(self, action_id: str) -> dict[str, Any]:
-        """Return GET /v1/async-actions/{id}: ``IN_PROGRESS`` for the first polls, then ``DONE``.
+        """Return GET /v1/async-actions/{id}: `IN_PROGRESS` for the first polls, then `DONE`.
 
         Raises:
-            FakeAPIError: 404 ``not_found`` (resource type ``async_action``).
+            FakeAPIError: 404 `not_found` (resource type `async_action`).
         """
         action = self.store.async_actions.get(action_id)
         if action is None:
@@ -97,17 +97,17 @@ class AsyncActions:
         return {
             "done_count": done,
             "failed_count": len(errors),
-            "reports": [f"https://voucherify.test/reports/{format_datetime(at)}.csv"],
-            "reports_available_till": format_datetime(at + timedelta(days=7)),
+            "reports": [f"https://voucherify.test/reports/{wire_datetime(at)}.csv"],
+            "reports_available_till": wire_datetime(at + timedelta(days=7)),
             "errors": errors,
         }
 
     def bulk_update(self, body: Any, request_id: str) -> str:
-        """Upsert each ``{source_id, ...}`` item of a POST /v1/customers/bulk/async array.
+        """Upsert each `{source_id, ...}` item of a POST /v1/customers/bulk/async array.
 
         Raises:
-            FakeAPIError: 400 ``invalid_payload`` when the body is not an array of objects
-                each with a string ``source_id`` (nothing is applied then).
+            FakeAPIError: 400 `invalid_payload` when the body is not an array of objects
+                each with a string `source_id` (nothing is applied then).
         """
         if not isinstance(body, list):
             raise invalid_payload("The payload must be an array of customers")
@@ -127,11 +127,11 @@ class AsyncActions:
         )
 
     def metadata_update(self, body: Any, request_id: str) -> str:
-        """Merge ``metadata`` into every customer of ``source_ids`` (creating unknown ones).
+        """Merge `metadata` into every customer of `source_ids` (creating unknown ones).
 
         Raises:
-            FakeAPIError: 400 ``invalid_payload`` without a ``source_ids`` string array and a
-                ``metadata`` object.
+            FakeAPIError: 400 `invalid_payload` without a `source_ids` string array and a
+                `metadata` object.
         """
         if not isinstance(body, dict):
             raise invalid_payload("The payload must be an object")
@@ -149,11 +149,11 @@ class AsyncActions:
     def import_csv(self, content: bytes, request_id: str) -> str:
         """Apply a customers CSV (header row required; unknown columns become metadata).
 
-        Rows that fail (a bad birthdate, an unknown ``Id``) are reported in the action's
-        ``failed`` list with their 1-based row number; the other rows are applied.
+        Rows that fail (a bad birthdate, an unknown `Id`) are reported in the action's
+        `failed` list with their 1-based row number; the other rows are applied.
 
         Raises:
-            FakeAPIError: 400 ``invalid_payload`` when the file is not UTF-8 CSV with a header.
+            FakeAPIError: 400 `invalid_payload` when the file is not UTF-8 CSV with a header.
         """
         try:
             reader = csv.DictReader(io.StringIO(content.decode("utf-8-sig")))

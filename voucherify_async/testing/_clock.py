@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 
 class ManualClock:
-    """A clock that only moves when told to (optionally by ``step_ms`` on every reading).
+    """A clock that only moves when told to (optionally by `step_ms` on every reading).
 
-    Pass it as ``FakeVoucherify(clock=ManualClock(...))`` to control ``created_at`` and
-    ``updated_at`` exactly, e.g. to give many customers the same millisecond.
+    Pass it as `FakeVoucherify(clock=ManualClock(...))` to control `created_at` and
+    `updated_at` exactly, e.g. to give many customers the same millisecond.
 
     Args:
         start: The first time returned; default 2024-01-01T00:00:00Z. Naive means UTC.
@@ -22,7 +22,7 @@ class ManualClock:
         self.step_ms = step_ms
 
     def __call__(self) -> datetime:
-        """Return the current time, then move on by ``step_ms``."""
+        """Return the current time, then move on by `step_ms`."""
         current = self.now
         self.now = current + timedelta(milliseconds=self.step_ms)
         return current

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ._errors import invalid_payload
-from ._wire import format_datetime, is_date
+from ._wire import is_date, wire_datetime
 
 STRING_FIELDS = ("name", "description", "email", "phone")
 DATE_FIELDS = ("birthdate", "birthday")
@@ -28,7 +28,7 @@ class CustomerRecord:
     consents: dict[str, bool] = field(default_factory=dict)
 
     def render(self) -> dict[str, Any]:
-        """Return the customer as the API renders it (``address`` is ``null`` when unset)."""
+        """Return the customer as the API renders it (`address` is `null` when unset)."""
         body: dict[str, Any] = {"id": self.id}
         if self.source_id is not None:
             body["source_id"] = self.source_id
@@ -42,14 +42,14 @@ class CustomerRecord:
         if "metadata" in self.fields:
             body["metadata"] = copy.deepcopy(self.fields["metadata"])
         body["system_metadata"] = {}
-        body["created_at"] = format_datetime(self.created_at)
-        body["updated_at"] = format_datetime(self.updated_at)
+        body["created_at"] = wire_datetime(self.created_at)
+        body["updated_at"] = wire_datetime(self.updated_at)
         body["assets"] = {"cockpit_url": f"https://voucherify.test/cockpit/{self.id}"}
         body["object"] = "customer"
         return body
 
     def apply(self, changes: dict[str, Any], at: datetime) -> None:
-        """Merge validated ``changes``: given fields replace, ``None`` clears, others stay."""
+        """Merge validated `changes`: given fields replace, `None` clears, others stay."""
         for name, value in changes.items():
             if value is None:
                 self.fields.pop(name, None)
@@ -58,7 +58,7 @@ class CustomerRecord:
         self.updated_at = at
 
     def merge_metadata(self, metadata: dict[str, Any], at: datetime) -> None:
-        """Merge ``metadata`` keys into the customer's metadata (metadata bulk update)."""
+        """Merge `metadata` keys into the customer's metadata (metadata bulk update)."""
         merged = dict(self.fields.get("metadata") or {})
         merged.update(copy.deepcopy(metadata))
         self.fields["metadata"] = merged
@@ -87,13 +87,13 @@ def _empty_summary() -> dict[str, Any]:
 
 
 def validate_changes(body: Any, *, where: str = "") -> dict[str, Any]:
-    """Check a customer write body and return its writable fields (``id``/``source_id`` excluded).
+    """Check a customer write body and return its writable fields (`id`/`source_id` excluded).
 
-    ``None`` is accepted for every field and means "clear it" (the strict spec does not allow
-    ``null``; the API's production spec does).
+    `None` is accepted for every field and means "clear it" (the strict spec does not allow
+    `null`; the API's production spec does).
 
     Raises:
-        FakeAPIError: 400 ``invalid_payload`` naming the offending property.
+        FakeAPIError: 400 `invalid_payload` naming the offending property.
     """
     if not isinstance(body, dict):
         raise invalid_payload(f"{where or 'body'}: must be an object")
@@ -122,14 +122,19 @@ def validate_changes(body: Any, *, where: str = "") -> dict[str, Any]:
     return changes
 
 
-def _validate_address(value: Any, path: str) -> dict[str, Any]:
+def _validate_address(value: Any, path: str) -> dict[str, Any] | None:
+    """Return the address's known parts; `None` (clear it) when no part is left.
+
+    A `null` part is left out, as a `null` field is cleared (NOTES §9.5: the API takes
+    `null` everywhere); an address is stored whole, replacing the previous one.
+    """
     if not isinstance(value, dict):
         raise invalid_payload(f"{path}: must be an object")
     address: dict[str, Any] = {}
     for name, part in value.items():
-        if name not in ADDRESS_FIELDS:
+        if name not in ADDRESS_FIELDS or part is None:
             continue
-        if part is not None and not isinstance(part, str):
+        if not isinstance(part, str):
             raise invalid_payload(f"{path}.{name}: must be a string")
         address[name] = part
-    return address
+    return address or None

@@ -1,7 +1,7 @@
-"""The errors the fake answers with, in Voucherify's ``Error`` shape.
+"""The errors the fake answers with, in Voucherify's `Error` shape.
 
-Store and route code raise :class:`FakeAPIError`; the app turns it into a JSON body
-``{code, key, message, details, request_id, resource_id?, resource_type?}``.
+Store and route code raise `FakeAPIError`; the app turns it into a JSON body
+`{code, key, message, details, request_id, resource_id?, resource_type?}`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 
 class FakeAPIError(Exception):
-    """An error response the fake API sends (status code plus ``Error`` body fields)."""
+    """An error response the fake API sends (status code plus `Error` body fields)."""
 
     def __init__(
         self,
@@ -31,7 +31,7 @@ class FakeAPIError(Exception):
         self.resource_type = resource_type
 
     def body(self, request_id: str) -> dict[str, Any]:
-        """Return the JSON body of this error, stamped with ``request_id``."""
+        """Return the JSON body of this error, stamped with `request_id`."""
         body: dict[str, Any] = {
             "code": self.status,
             "key": self.key,
@@ -47,7 +47,7 @@ class FakeAPIError(Exception):
 
 
 def not_found(resource_type: str, resource_id: str) -> FakeAPIError:
-    """Return the API's 404 for a missing ``resource_type`` (e.g. ``customer``)."""
+    """Return the API's 404 for a missing `resource_type` (e.g. `customer`)."""
     return FakeAPIError(
         404,
         "not_found",
@@ -59,15 +59,15 @@ def not_found(resource_type: str, resource_id: str) -> FakeAPIError:
 
 
 def invalid_query(details: str) -> FakeAPIError:
-    """Return the API's 400 ``invalid_query_params`` error."""
+    """Return the API's 400 `invalid_query_params` error."""
     return FakeAPIError(400, "invalid_query_params", "Invalid query params", details)
 
 
 def invalid_payload(details: str) -> FakeAPIError:
-    """Return the API's 400 ``invalid_payload`` error."""
+    """Return the API's 400 `invalid_payload` error."""
     return FakeAPIError(400, "invalid_payload", "Invalid payload", details)
 
 
 def unauthorized(details: str) -> FakeAPIError:
-    """Return a 401 ``unauthorized`` error (the fake's wording; the real text is not documented)."""
+    """Return a 401 `unauthorized` error (the fake's wording; the real text is not documented)."""
     return FakeAPIError(401, "unauthorized", "Unauthorized", details)

@@ -1,4 +1,4 @@
-"""``FakeVoucherify``: the embedded fake customers API, its seeding and its test controls."""
+"""`FakeVoucherify`: the embedded fake customers API, its seeding and its test controls."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import httpx
 
 from . import _auth
 from ._activity import SEED_TYPES, ActivityEvent
-from ._bulk import AsyncActions
+from ._bulk import FakeAsyncActions
 from ._faults import FaultKind, Faults
 from ._middleware import ASGIApp, FakeMiddleware, RateLimitCounter
 from ._recording import RecordedRequest
 from ._redeemables import Holder
-from ._store import Segment, Store
+from ._store import Store, StoredSegment
 from ._wire import Clock, IdFactory, add_ms, parse_datetime, to_ms, utc_now
 
 _ROLES = ("OWNER", "REFERRER", "REFEREE")
@@ -35,26 +35,27 @@ class FakeVoucherify:
     answers like the real API (status codes, bodies, pagination rules, auth, rate-limit headers);
     see the package docs for the exact semantics. It imports nothing from the SDK.
 
-    Example::
-
+    Example:
+        ```python
         fake = FakeVoucherify()
         fake.seed_customers(250)
         async with AsyncClient(**fake.client_kwargs()) as client:
             page = await client.customers.list(limit=100)
+        ```
 
     Args:
-        app_id: Accepted ``X-App-Id``.
-        secret_key: Accepted ``X-App-Token``.
-        client_app_id: Accepted ``X-Client-Application-Id`` (``/client/v1`` routes only).
-        client_secret_key: Accepted ``X-Client-Token``.
+        app_id: Accepted `X-App-Id`.
+        secret_key: Accepted `X-App-Token`.
+        client_app_id: Accepted `X-Client-Application-Id` (`/client/v1` routes only).
+        client_secret_key: Accepted `X-Client-Token`.
         clock: Returns the current aware datetime; default the system clock (UTC). All
             stored timestamps are truncated to milliseconds.
-        rate_limit: The ``X-Rate-Limit-Limit`` value (requests per minute; not enforced).
+        rate_limit: The `X-Rate-Limit-Limit` value (requests per minute; not enforced).
         seed: Seed of the id generator (ids are deterministic for one seed).
     """
 
-    #: The URL the fake pretends to live at (any host works with :attr:`transport`).
     base_url = "http://voucherify.test"
+    """The URL the fake pretends to live at (any host works with `transport`)."""
 
     def __init__(
         self,
@@ -71,11 +72,11 @@ class FakeVoucherify:
         self._clock: Clock = clock or utc_now
         self._ids = IdFactory(seed)
         self._store = Store(self._clock, self._ids)
-        self._actions = AsyncActions(self._store)
+        self._actions = FakeAsyncActions(self._store)
         self._faults = Faults()
         self._seeded = itertools.count(1)
-        #: Every request received, oldest first (clear it with ``fake.requests.clear()``).
         self.requests: list[RecordedRequest] = []
+        """Every request received, oldest first (clear it with `fake.requests.clear()`)."""
         from ._app import build_app  # Starlette is imported only when a fake is built.
 
         self.app: ASGIApp = FakeMiddleware(
@@ -92,7 +93,7 @@ class FakeVoucherify:
 
     @property
     def transport(self) -> httpx.ASGITransport:
-        """A new ``httpx.ASGITransport`` to :attr:`app` on every access.
+        """A new `httpx.ASGITransport` to `app` on every access.
 
         A fresh one each time, because a client closes the transport it was given; all of
         them share this fake's state.
@@ -100,10 +101,10 @@ class FakeVoucherify:
         return httpx.ASGITransport(app=self.app)
 
     def client_kwargs(self) -> dict[str, Any]:
-        """Return keyword arguments for ``AsyncClient`` that point it at this fake.
+        """Return keyword arguments for `AsyncClient` that point it at this fake.
 
-        Keys: ``app_id``, ``secret_key``, ``client_app_id``, ``client_secret_key``, ``origin``
-        (``http://localhost``), ``base_url`` and ``transport`` (a new one per call).
+        Keys: `app_id`, `secret_key`, `client_app_id`, `client_secret_key`, `origin`
+        (`http://localhost`), `base_url` and `transport` (a new one per call).
         """
         return {
             "app_id": self.credentials.app_id,
@@ -120,7 +121,7 @@ class FakeVoucherify:
         return {"X-App-Id": self.credentials.app_id, "X-App-Token": self.credentials.secret_key}
 
     def client_headers(self) -> dict[str, str]:
-        """Return the client-side auth headers (with ``Origin``), for raw httpx requests."""
+        """Return the client-side auth headers (with `Origin`), for raw httpx requests."""
         return {
             "X-Client-Application-Id": self.credentials.client_app_id,
             "X-Client-Token": self.credentials.client_secret_key,
@@ -138,22 +139,22 @@ class FakeVoucherify:
         count: int = 1,
         retry_after: float | None = None,
     ) -> None:
-        """Make the next ``count`` matching requests fail (before auth and routing).
+        """Make the next `count` matching requests fail (before auth and routing).
 
-        The fault's response carries an ``X-Fake-Fault`` header naming its kind.
+        The fault's response carries an `X-Fake-Fault` header naming its kind.
 
         Args:
-            status_or_kind: A 4xx/5xx status (``429`` gets the API's rate-limit body and
-                headers, others an ``Error`` body), ``"html502"`` (a proxy's HTML 502 page) or
-                ``"drop"`` (the connection breaks mid-response; the client sees
-                ``httpx.RemoteProtocolError``).
+            status_or_kind: A 4xx/5xx status (`429` gets the API's rate-limit body and
+                headers, others an `Error` body), `"html502"` (a proxy's HTML 502 page) or
+                `"drop"` (the connection breaks mid-response; the client sees
+                `httpx.RemoteProtocolError`).
             path: Only requests whose decoded path starts with this prefix.
             method: Only requests with this HTTP method.
             count: How many matching requests get the fault.
-            retry_after: Seconds sent as ``Retry-After`` (and in ``X-Rate-Limit-Retry`` for 429).
+            retry_after: Seconds sent as `Retry-After` (and in `X-Rate-Limit-Retry` for 429).
 
         Raises:
-            ValueError: An unknown kind or a ``count`` below 1.
+            ValueError: An unknown kind or a `count` below 1.
         """
         self._faults.add(
             status_or_kind, path=path, method=method, count=count, retry_after=retry_after
@@ -165,7 +166,7 @@ class FakeVoucherify:
 
     @property
     def async_polls_before_done(self) -> int:
-        """How many GETs of a new async action report ``IN_PROGRESS`` before ``DONE`` (0)."""
+        """How many GETs of a new async action report `IN_PROGRESS` before `DONE` (0)."""
         return self._actions.polls_before_done
 
     @async_polls_before_done.setter
@@ -185,12 +186,12 @@ class FakeVoucherify:
 
         Args:
             created_at: Its creation time (default: the clock's now).
-            updated_at: Its update time (default: ``created_at``).
-            **fields: Customer body fields (``source_id``, ``name``, ``email``, ``address``,
-                ``metadata``, ...), validated as POST /v1/customers would.
+            updated_at: Its update time (default: `created_at`).
+            **fields: Customer body fields (`source_id`, `name`, `email`, `address`,
+                `metadata`, ...), validated as POST /v1/customers would.
 
         Raises:
-            ValueError: A field is invalid or the ``source_id`` is taken.
+            ValueError: A field is invalid or the `source_id` is taken.
         """
         from ._customers import validate_changes
         from ._errors import FakeAPIError
@@ -217,15 +218,15 @@ class FakeVoucherify:
         step_ms: int = 1000,
         prefix: str = "seed",
     ) -> list[dict[str, Any]]:
-        """Create ``n`` customers ``{prefix}-00001`` ... with names, e-mails and cities.
+        """Create `n` customers `{prefix}-00001` ... with names, e-mails and cities.
 
         Args:
             n: How many.
             same_created_at: Give all of them this one creation time (a bulk import's tie).
-            start: Creation time of the first; default ``now - n * step_ms`` so the last
+            start: Creation time of the first; default `now - n * step_ms` so the last
                 lands just before now.
             step_ms: Milliseconds between consecutive creation times (0 makes ties).
-            prefix: Prefix of ``source_id`` / e-mail, unique across calls if you vary it.
+            prefix: Prefix of `source_id` / e-mail, unique across calls if you vary it.
 
         Returns:
             The created customers as the API renders them, in creation order.
@@ -262,19 +263,19 @@ class FakeVoucherify:
         campaign_id: str | None = None,
         campaign_type: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Add ``n`` activity events to a customer (types cycle through a realistic few).
+        """Add `n` activity events to a customer (types cycle through a realistic few).
 
         Args:
             customer_id: The customer's id or source_id.
             n: How many events.
-            start: Time of the first event; default ``now - n * step_ms``.
+            start: Time of the first event; default `now - n * step_ms`.
             step_ms: Milliseconds between events (0 makes ties).
             type: One event type for all, instead of cycling.
             campaign_id: Campaign the events belong to (filterable).
-            campaign_type: Its type, e.g. ``LOYALTY_PROGRAM`` (filterable).
+            campaign_type: Its type, e.g. `LOYALTY_PROGRAM` (filterable).
 
         Returns:
-            The events as ``CustomerActivity`` objects, oldest first.
+            The events as `CustomerActivity` objects, oldest first.
 
         Raises:
             KeyError: No such customer.
@@ -315,19 +316,19 @@ class FakeVoucherify:
         holder_role: str | None = None,
         campaign_type: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Give a customer ``n`` vouchers (roles and campaign types cycle unless fixed).
+        """Give a customer `n` vouchers (roles and campaign types cycle unless fixed).
 
         Args:
             customer_id: The customer's id or source_id.
             n: How many redeemables.
-            start: ``created_at`` of the first; default ``now - n * step_ms``.
+            start: `created_at` of the first; default `now - n * step_ms`.
             step_ms: Milliseconds between them.
-            holder_role: ``OWNER``, ``REFERRER`` or ``REFEREE`` for all, instead of cycling.
-            campaign_type: One campaign type for all (``LOYALTY_PROGRAM``, ``GIFT_VOUCHERS``,
-                ``DISCOUNT_COUPONS``, ``REFERRAL_PROGRAM``), instead of cycling.
+            holder_role: `OWNER`, `REFERRER` or `REFEREE` for all, instead of cycling.
+            campaign_type: One campaign type for all (`LOYALTY_PROGRAM`, `GIFT_VOUCHERS`,
+                `DISCOUNT_COUPONS`, `REFERRAL_PROGRAM`), instead of cycling.
 
         Returns:
-            The redeemables as ``CustomerRedeemable`` objects, oldest first.
+            The redeemables as `CustomerRedeemable` objects, oldest first.
 
         Raises:
             KeyError: No such customer.
@@ -366,12 +367,12 @@ class FakeVoucherify:
         """Create a static segment holding the given customers (ids or source_ids).
 
         Returns:
-            The segment as a ``SimpleSegment`` object.
+            The segment as a `SimpleSegment` object.
 
         Raises:
             KeyError: One of the customers does not exist.
         """
-        segment = Segment(id or self._ids.random_id("seg_"), name)
+        segment = StoredSegment(id or self._ids.random_id("seg_"), name)
         segment.customer_ids = {self._require(customer).id for customer in customer_ids}
         self._store.segments[segment.id] = segment
         return segment.render()
@@ -379,7 +380,7 @@ class FakeVoucherify:
     # -- inspecting -------------------------------------------------------------------------
 
     def get_customer(self, customer_id: str) -> dict[str, Any] | None:
-        """Return a stored customer (by id or source_id) as rendered, or ``None``."""
+        """Return a stored customer (by id or source_id) as rendered, or `None`."""
         record = self._store.find(customer_id)
         return record.render() if record is not None else None
 
@@ -397,7 +398,7 @@ class FakeVoucherify:
         return dict(self._require(customer_id).consents)
 
     def async_action(self, action_id: str) -> dict[str, Any] | None:
-        """Return a stored async action as its final (``DONE``) object, or ``None``."""
+        """Return a stored async action as its final (`DONE`) object, or `None`."""
         action = self._store.async_actions.get(action_id)
         return dict(action) if action is not None else None
 

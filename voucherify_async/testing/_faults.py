@@ -2,17 +2,17 @@
 
 Kinds:
 
-* an ``int`` status — ``429`` answers the API's ``{"code": 429, "message": ...}`` body with
-  ``X-Rate-Limit-Remaining: 0``, ``X-Rate-Limit-Type: api_calls`` and, when ``retry_after``
-  is given, ``Retry-After``; other statuses answer an ``Error`` body (``503``
-  ``service_unavailable``, ``500`` ``internal_error``, ...);
-* ``"html502"`` — a load balancer's HTML 502 page (``text/html``);
-* ``"drop"`` — the connection breaks before a complete response: the ASGI app sends the
-  response head and then raises :class:`httpx.RemoteProtocolError`, which
-  ``httpx.ASGITransport`` passes to the client as is and which makes uvicorn close the socket
-  mid-response (the client sees ``RemoteProtocolError`` either way).
+* an `int` status — `429` answers the API's `{"code": 429, "message": ...}` body with
+  `X-Rate-Limit-Remaining: 0`, `X-Rate-Limit-Type: api_calls` and, when `retry_after`
+  is given, `Retry-After`; other statuses answer an `Error` body (`503`
+  `service_unavailable`, `500` `internal_error`, ...);
+* `"html502"` — a load balancer's HTML 502 page (`text/html`);
+* `"drop"` — the connection breaks before a complete response: the ASGI app sends the
+  response head and then raises `httpx.RemoteProtocolError`, which
+  `httpx.ASGITransport` passes to the client as is and which makes uvicorn close the socket
+  mid-response (the client sees `RemoteProtocolError` either way).
 
-Every fault's response carries ``X-Fake-Fault: <kind>`` (``503``, ``html502``, ``drop``, ...),
+Every fault's response carries `X-Fake-Fault: <kind>` (`503`, `html502`, `drop`, ...),
 which the real API never sends: a client or a spec validator can tell injected faults, which
 need not be spec responses, from the fake's own answers.
 """
@@ -26,8 +26,8 @@ from typing import Literal
 
 FaultKind = int | Literal["html502", "drop"]
 
-#: The response header naming the kind of an injected fault.
 MARKER_HEADER = b"x-fake-fault"
+"""The response header naming the kind of an injected fault."""
 
 HTML_502 = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -48,7 +48,7 @@ class FaultRule:
     retry_after: float | None
 
     def matches(self, method: str, path: str) -> bool:
-        """Tell whether a request with ``method`` and (decoded) ``path`` gets this fault."""
+        """Tell whether a request with `method` and (decoded) `path` gets this fault."""
         if self.method is not None and self.method.upper() != method.upper():
             return False
         return self.path is None or path.startswith(self.path)
@@ -78,10 +78,10 @@ class Faults:
         count: int,
         retry_after: float | None,
     ) -> FaultRule:
-        """Queue a fault for the next ``count`` matching requests.
+        """Queue a fault for the next `count` matching requests.
 
         Raises:
-            ValueError: unknown kind, a status outside 400..599, or ``count`` < 1.
+            ValueError: unknown kind, a status outside 400..599, or `count` < 1.
         """
         if isinstance(kind, bool) or not (
             kind in ("html502", "drop") or (isinstance(kind, int) and 400 <= kind <= 599)
@@ -105,7 +105,7 @@ class Faults:
 
 
 def render(rule: FaultRule, request_id: str, now_epoch: int) -> FaultResponse:
-    """Build the response of a status or ``html502`` fault (not ``drop``)."""
+    """Build the response of a status or `html502` fault (not `drop`)."""
     headers: list[tuple[str, str]] = []
     if rule.retry_after is not None:
         headers.append(("retry-after", _seconds(rule.retry_after)))

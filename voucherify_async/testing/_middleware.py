@@ -1,11 +1,11 @@
 """The ASGI layer in front of the routes: record, stamp headers, inject faults, authenticate.
 
 Order per request: the whole body is read and the request recorded; a request id
-(``v-`` + hex) is made; an injected fault, if one matches, answers; otherwise the keys are
-checked (401); otherwise the routes run. Every response gets ``X-Rate-Limit-Limit``,
-``X-Rate-Limit-Remaining``, ``X-Rate-Limit-Retry`` and ``X-Request-Id``; an injected fault's
-also gets ``X-Fake-Fault`` (its kind). Routing uses the path *as sent* (``scope["path"]`` is
-replaced by the percent-encoded ``raw_path``) so that a ``source_id`` containing ``%2F`` stays
+(`v-` + hex) is made; an injected fault, if one matches, answers; otherwise the keys are
+checked (401); otherwise the routes run. Every response gets `X-Rate-Limit-Limit`,
+`X-Rate-Limit-Remaining`, `X-Rate-Limit-Retry` and `X-Request-Id`; an injected fault's
+also gets `X-Fake-Fault` (its kind). Routing uses the path *as sent* (`scope["path"]` is
+replaced by the percent-encoded `raw_path`) so that a `source_id` containing `%2F` stays
 one path segment; routes decode their parameters.
 """
 
@@ -32,9 +32,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class RateLimitCounter:
-    """Counts requests per clock minute for the informational ``X-Rate-Limit-*`` headers.
+    """Counts requests per clock minute for the informational `X-Rate-Limit-*` headers.
 
-    The fake never enforces the limit; use :meth:`FakeVoucherify.inject_fault` with 429.
+    The fake never enforces the limit; use `FakeVoucherify.inject_fault` with 429.
     """
 
     def __init__(self, limit: int) -> None:
@@ -43,7 +43,7 @@ class RateLimitCounter:
         self._count = 0
 
     def headers(self, epoch: int) -> list[tuple[bytes, bytes]]:
-        """Count one request at ``epoch`` seconds and return the three headers."""
+        """Count one request at `epoch` seconds and return the three headers."""
         minute = epoch // 60
         if minute != self._minute:
             self._minute, self._count = minute, 0
@@ -157,7 +157,7 @@ def _stamping(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
 
 
 async def send_error(error: FakeAPIError, request_id: str, send: Send) -> None:
-    """Send ``error`` as a JSON ``Error`` body."""
+    """Send `error` as a JSON `Error` body."""
     await send_bytes(
         send,
         error.status,

@@ -13,9 +13,9 @@ class RecordedRequest:
 
     Attributes:
         method: The HTTP method, upper-case.
-        path: The decoded path (``/v1/customers/a/b`` for ``a%2Fb``).
-        raw_path: The path exactly as sent, still percent-encoded (``/v1/customers/a%2Fb``).
-        query_string: The raw query string, undecoded (``created_at%5Bbefore%5D=...``).
+        path: The decoded path (`/v1/customers/a/b` for `a%2Fb`).
+        raw_path: The path exactly as sent, still percent-encoded (`/v1/customers/a%2Fb`).
+        query_string: The raw query string, undecoded (`created_at%5Bbefore%5D=...`).
         query: Decoded query parameters, each name mapped to all its values in order.
         headers: Header names (lower-case) mapped to their last value.
         body: The raw request body.

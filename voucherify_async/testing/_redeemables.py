@@ -1,13 +1,15 @@
-"""Customer redeemables (holder records) and the ``filters`` deepObject query of their list.
+"""Customer redeemables (holder records) and the `filters` deepObject query of their list.
 
-``filters`` arrives as bracket paths with indexed array items, the Voucherify convention::
+`filters` arrives as bracket paths with indexed array items, the Voucherify convention:
 
-    filters[holder_role][conditions][$is]=OWNER
-    filters[campaign_type][conditions][$in][0]=LOYALTY_PROGRAM
-    filters[junction]=or
+```text
+filters[holder_role][conditions][$is]=OWNER
+filters[campaign_type][conditions][$in][0]=LOYALTY_PROGRAM
+filters[junction]=or
+```
 
-Other shapes (``[$in][]``, a missing ``[conditions]``) are rejected with 400
-``invalid_query_params``, as the API does.
+Other shapes (`[$in][]`, a missing `[conditions]`) are rejected with 400
+`invalid_query_params`, as the API does.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ._errors import invalid_query
-from ._query import Query
-from ._wire import format_datetime, parse_datetime
+from ._query import FakeQuery
+from ._wire import parse_datetime, wire_datetime
 
 STRING_FIELDS = frozenset(
     {
@@ -61,7 +63,7 @@ class Holder:
     campaign_name: str
 
     def value(self, field: str) -> str | None:
-        """Return the value a string filter on ``field`` compares with."""
+        """Return the value a string filter on `field` compares with."""
         if field == "redeemable_id":
             return self.voucher_id
         if field == "redeemable_object":
@@ -70,8 +72,8 @@ class Holder:
         return found
 
     def render(self) -> dict[str, Any]:
-        """Return the holder as a ``CustomerRedeemable`` object (with the API's usual nulls)."""
-        voucher_at = format_datetime(self.created_at)
+        """Return the holder as a `CustomerRedeemable` object (with the API's usual nulls)."""
+        voucher_at = wire_datetime(self.created_at)
         voucher: dict[str, Any] = {
             "id": self.voucher_id,
             "code": self.code,
@@ -111,7 +113,7 @@ class Holder:
         }
         return {
             "id": self.id,
-            "created_at": format_datetime(self.created_at),
+            "created_at": wire_datetime(self.created_at),
             "redeemable_id": self.voucher_id,
             "redeemable_object": "voucher",
             "customer_id": self.customer_id,
@@ -123,11 +125,11 @@ class Holder:
         }
 
 
-def parse_filters(query: Query) -> tuple[Conditions, str]:
-    """Collect ``filters[...]`` parameters into ``{field: {operator: value}}`` and a junction.
+def parse_filters(query: FakeQuery) -> tuple[Conditions, str]:
+    """Collect `filters[...]` parameters into `{field: {operator: value}}` and a junction.
 
     Raises:
-        FakeAPIError: 400 ``invalid_query_params`` for a malformed path, unknown field or
+        FakeAPIError: 400 `invalid_query_params` for a malformed path, unknown field or
             operator, or an unparsable date.
     """
     conditions: Conditions = {}
@@ -227,7 +229,7 @@ def _matches_date(actual: datetime, operator: str, expected: Any, now: datetime)
 
 
 def matches(holder: Holder, conditions: Conditions, junction: str, now: datetime) -> bool:
-    """Tell whether ``holder`` passes ``conditions`` combined with ``junction``."""
+    """Tell whether `holder` passes `conditions` combined with `junction`."""
     results = []
     for field, operators in conditions.items():
         for operator, expected in operators.items():
@@ -240,11 +242,11 @@ def matches(holder: Holder, conditions: Conditions, junction: str, now: datetime
     return any(results) if junction == "or" else all(results)
 
 
-def list_redeemables(holders: list[Holder], query: Query, now: datetime) -> dict[str, Any]:
-    """Answer GET /v1/customers/{id}/redeemables (orders ``id``/``-id``, default ``-id``).
+def list_redeemables(holders: list[Holder], query: FakeQuery, now: datetime) -> dict[str, Any]:
+    """Answer GET /v1/customers/{id}/redeemables (orders `id`/`-id`, default `-id`).
 
-    ``starting_after_id`` is exclusive and compared as an id, so it works even for a holder
-    that no longer matches. ``total`` counts all holders matching the filters.
+    `starting_after_id` is exclusive and compared as an id, so it works even for a holder
+    that no longer matches. `total` counts all holders matching the filters.
     """
     limit = query.limit()
     descending = query.choice("order", ("id", "-id"), default="-id") == "-id"

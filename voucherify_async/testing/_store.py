@@ -1,8 +1,8 @@
 """The fake's in-memory state and the semantics of the customer endpoints.
 
 Ordering of list customers: ties on the sort timestamp (same millisecond, as bulk imports
-produce) are broken by ``id`` in the same direction, so every order is total and stable.
-Date filters (``created_at[before]`` ...) and the ``starting_after`` cursor are strict bounds.
+produce) are broken by `id` in the same direction, so every order is total and stable.
+Date filters (`created_at[before]` ...) and the `starting_after` cursor are strict bounds.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 from ._activity import ActivityEvent
 from ._customers import CustomerRecord, validate_changes
 from ._errors import invalid_payload, not_found
-from ._query import Query
+from ._query import FakeQuery
 from ._redeemables import Holder
-from ._wire import Clock, IdFactory, format_datetime, to_ms
+from ._wire import Clock, IdFactory, to_ms, wire_datetime
 
 CUSTOMER_ORDERS = frozenset(
     {"created_at", "-created_at", "updated_at", "-updated_at", "source_id", "-source_id"}
@@ -32,7 +32,7 @@ _DATE_FILTERS = (
 
 
 @dataclass
-class Segment:
+class StoredSegment:
     """A static segment: a name and the ids of its member customers."""
 
     id: str
@@ -40,7 +40,7 @@ class Segment:
     customer_ids: set[str] = field(default_factory=set)
 
     def render(self) -> dict[str, Any]:
-        """Return the segment as a ``SimpleSegment`` object."""
+        """Return the segment as a `SimpleSegment` object."""
         return {"id": self.id, "name": self.name, "object": "segment"}
 
 
@@ -52,7 +52,7 @@ class Store:
         self.ids = ids
         self.customers: dict[str, CustomerRecord] = {}
         self.by_source_id: dict[str, str] = {}
-        self.segments: dict[str, Segment] = {}
+        self.segments: dict[str, StoredSegment] = {}
         self.events: dict[str, list[ActivityEvent]] = {}
         self.holders: dict[str, list[Holder]] = {}
         self.async_actions: dict[str, dict[str, Any]] = {}
@@ -64,7 +64,7 @@ class Store:
     # -- lookup -----------------------------------------------------------------------------
 
     def find(self, customer_id: str) -> CustomerRecord | None:
-        """Return the customer whose ``id`` or else ``source_id`` is ``customer_id``."""
+        """Return the customer whose `id` or else `source_id` is `customer_id`."""
         record = self.customers.get(customer_id)
         if record is None and customer_id in self.by_source_id:
             record = self.customers[self.by_source_id[customer_id]]
@@ -82,7 +82,7 @@ class Store:
     def insert(
         self, changes: dict[str, Any], *, source_id: str | None, at: datetime
     ) -> CustomerRecord:
-        """Create a customer from validated ``changes`` stamped ``at`` (ms precision)."""
+        """Create a customer from validated `changes` stamped `at` (ms precision)."""
         at = to_ms(at)
         record = CustomerRecord(
             id=self.ids.random_id("cust_"), created_at=at, updated_at=at, source_id=source_id
@@ -94,10 +94,10 @@ class Store:
         return record
 
     def upsert(self, body: Any, *, at: datetime | None = None) -> CustomerRecord:
-        """Create or update from a POST /v1/customers body (match by ``id``, then ``source_id``).
+        """Create or update from a POST /v1/customers body (match by `id`, then `source_id`).
 
         Raises:
-            FakeAPIError: 400 for an invalid body, 404 for an unknown ``id``.
+            FakeAPIError: 400 for an invalid body, 404 for an unknown `id`.
         """
         changes = validate_changes(body)
         at = to_ms(at) if at is not None else self.now()
@@ -130,14 +130,15 @@ class Store:
         return record
 
     def delete_permanently(self, customer_id: str) -> dict[str, Any]:
-        """Delete a customer with its events and return the ``pernament_deletion`` object."""
-        record = self.delete(customer_id)
-        events = self.events.pop(record.id, [])
+        """Delete a customer with its events and return the `pernament_deletion` object."""
+        record = self.get(customer_id)
         segments = sum(1 for s in self.segments.values() if record.id in s.customer_ids)
+        self.delete(customer_id)
+        events = self.events.pop(record.id, [])
         self.holders.pop(record.id, None)
         return {
             "id": self.ids.random_id("del_"),
-            "created_at": format_datetime(self.now()),
+            "created_at": wire_datetime(self.now()),
             "related_object_id": record.id,
             "related_object": "customer",
             "status": "DONE",
@@ -154,10 +155,10 @@ class Store:
         }
 
     def update_consents(self, customer_id: str, body: Any) -> None:
-        """Store consents ``{consent_id: bool}`` (or ``unsubscribed``) for a customer.
+        """Store consents `{consent_id: bool}` (or `unsubscribed`) for a customer.
 
         Raises:
-            FakeAPIError: 400 ``invalid_payload`` for an empty or non-boolean body; 404.
+            FakeAPIError: 400 `invalid_payload` for an empty or non-boolean body; 404.
         """
         if not isinstance(body, dict):
             raise invalid_payload("The payload must be an object")
@@ -173,14 +174,14 @@ class Store:
 
     # -- list customers ---------------------------------------------------------------------
 
-    def list_customers(self, query: Query) -> dict[str, Any]:
-        """Answer GET /v1/customers: filters, order, ``starting_after`` and ``page``.
+    def list_customers(self, query: FakeQuery) -> dict[str, Any]:
+        """Answer GET /v1/customers: filters, order, `starting_after` and `page`.
 
-        ``starting_after`` keeps customers strictly before the instant in the newest-first
-        orders (default, ``-created_at``, ``-updated_at``, ``source_id``, ``-source_id``
-        compare ``created_at``) and strictly after it for ``created_at`` and ``updated_at``
-        (``updated_at`` orders compare ``updated_at``). ``total`` counts the customers
-        matching the filters, cursor aside; ``has_more`` tells whether items follow the page.
+        `starting_after` keeps customers strictly before the instant in the newest-first
+        orders (default, `-created_at`, `-updated_at`, `source_id`, `-source_id`
+        compare `created_at`) and strictly after it for `created_at` and `updated_at`
+        (`updated_at` orders compare `updated_at`). `total` counts the customers
+        matching the filters, cursor aside; `has_more` tells whether items follow the page.
         """
         limit = query.limit()
         page = query.integer("page", default=1, low=1, high=99)
@@ -202,7 +203,7 @@ class Store:
         }
 
     def _matches(
-        self, record: CustomerRecord, query: Query, bounds: dict[str, datetime | None]
+        self, record: CustomerRecord, query: FakeQuery, bounds: dict[str, datetime | None]
     ) -> bool:
         checks: list[tuple[str, Callable[[str], bool]]] = [
             ("email", lambda v: str(record.fields.get("email", "")).lower() == v.lower()),

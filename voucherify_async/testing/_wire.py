@@ -1,6 +1,6 @@
 """Wire-level helpers of the fake: timestamps, identifiers and the clock.
 
-Voucherify renders date-times with millisecond precision as ``YYYY-MM-DDTHH:MM:SS.mmmZ``; the fake
+Voucherify renders date-times with millisecond precision as `YYYY-MM-DDTHH:MM:SS.mmmZ`; the fake
 stores every timestamp truncated to the millisecond so that ties are as real as on the API.
 """
 
@@ -23,24 +23,23 @@ def utc_now() -> datetime:
 
 
 def to_ms(value: datetime) -> datetime:
-    """Return ``value`` in UTC, truncated to whole milliseconds (naive values are taken as UTC)."""
+    """Return `value` in UTC, truncated to whole milliseconds (naive values are taken as UTC)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     value = value.astimezone(UTC)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
-def format_datetime(value: datetime) -> str:
-    """Render ``value`` the way Voucherify does: ``2022-08-30T10:17:39.220Z``."""
-    value = to_ms(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+def wire_datetime(value: datetime) -> str:
+    """Render `value` the way Voucherify does: `2022-08-30T10:17:39.220Z` (4-digit year)."""
+    return to_ms(value).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_datetime(text: str) -> datetime:
-    """Parse an ISO-8601 date-time (``Z`` or offset, any fraction; a bare date means midnight UTC).
+    """Parse an ISO-8601 date-time (`Z` or offset, any fraction; a bare date means midnight UTC).
 
     Raises:
-        ValueError: ``text`` is not an ISO-8601 date or date-time.
+        ValueError: `text` is not an ISO-8601 date or date-time.
     """
     text = text.strip()
     if not text:
@@ -55,7 +54,7 @@ def parse_datetime(text: str) -> datetime:
 
 
 def is_date(text: str) -> bool:
-    """Tell whether ``text`` is a plain ``YYYY-MM-DD`` date."""
+    """Tell whether `text` is a plain `YYYY-MM-DD` date."""
     try:
         date.fromisoformat(text)
     except ValueError:
@@ -66,8 +65,8 @@ def is_date(text: str) -> bool:
 class IdFactory:
     """Makes Voucherify-looking identifiers, deterministic for a given seed.
 
-    ``cust_``, ``seg_`` and ``del_`` ids are 24 random alphanumerics, like the API's; the
-    event-style ids (``evcus_``, ``rh_``, ``aa_``, ``v-`` request ids) are 18 hex digits whose
+    `cust_`, `seg_` and `del_` ids are 24 random alphanumerics, like the API's; the
+    event-style ids (`evcus_`, `rh_`, `aa_`, `v-` request ids) are 18 hex digits whose
     leading digits grow with time, as the API's do.
     """
 
@@ -76,15 +75,15 @@ class IdFactory:
         self._counter = itertools.count(1)
 
     def random_id(self, prefix: str) -> str:
-        """Return ``prefix`` followed by 24 random letters and digits."""
+        """Return `prefix` followed by 24 random letters and digits."""
         return prefix + "".join(self._random.choice(_ALNUM) for _ in range(24))
 
     def hex_id(self, prefix: str, at: datetime) -> str:
-        """Return ``prefix`` and 18 hex digits, ordered by ``at`` and then by creation."""
+        """Return `prefix` and 18 hex digits, ordered by `at` and then by creation."""
         millis = int(to_ms(at).timestamp() * 1000) & 0xFFFFFFFFFFF
         return f"{prefix}{millis:011x}{next(self._counter) & 0xFFFFFFF:07x}"
 
 
 def add_ms(value: datetime, millis: int) -> datetime:
-    """Return ``value`` shifted by ``millis`` milliseconds."""
+    """Return `value` shifted by `millis` milliseconds."""
     return value + timedelta(milliseconds=millis)

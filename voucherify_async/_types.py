@@ -1,0 +1,65 @@
+"""Shared definitions: the `NOT_GIVEN` sentinel and the type aliases of the public signatures.
+
+A leaf module (it imports only `_models`), so any layer may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, Final, Literal
+
+from ._models import CustomerUpdate
+
+__all__ = [
+    "NOT_GIVEN",
+    "Auth",
+    "BulkRecord",
+    "BulkRecords",
+    "DateArg",
+    "DateTimeArg",
+    "HttpBackend",
+    "NotGiven",
+    "Query",
+]
+
+
+class NotGiven:
+    """The type of `NOT_GIVEN`: an argument the caller did not pass (as opposed to `None`)."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
+
+Query = list[tuple[str, str]]
+"""A query string as ordered `(name, value)` pairs, encoded and ready to send."""
+
+DateTimeArg = datetime | str
+"""An aware `datetime` or an ISO-8601 string."""
+
+DateArg = date | str
+"""A `date` or a `YYYY-MM-DD` string."""
+
+BulkRecord = CustomerUpdate | Mapping[str, Any]
+"""One record of a bulk update: a `CustomerUpdate` or a mapping with a `source_id`."""
+
+BulkRecords = Iterable[BulkRecord] | AsyncIterable[BulkRecord]
+"""The records of `bulk_update`: an iterable or an async iterable of `BulkRecord`s."""
+
+Auth = Literal["server", "client"]
+"""Which keys sign a request: the server-side or the client-side ones."""
+
+HttpBackend = Literal["auto", "httpx", "aiohttp"]
+"""The transport of the client's own pool (see `AsyncClient(http_backend=...)`)."""
