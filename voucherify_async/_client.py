@@ -7,7 +7,6 @@ import copy
 import json
 import logging
 import math
-import os
 import platform
 import time
 from collections.abc import Callable, Mapping
@@ -18,6 +17,7 @@ import anyio
 import attrs
 import httpx
 
+from ._config import DEFAULT_BASE_URL, resolve_base_url, setting
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -26,7 +26,7 @@ from ._errors import (
     VoucherifyConfigError,
     VoucherifyError,
 )
-from ._logging import log_attempt, log_retry, logger
+from ._logging import configure_from_environment, log_attempt, log_retry, logger
 from ._loop import LoopBinding
 from ._params import check_duration
 from ._ratelimit import (
@@ -66,8 +66,6 @@ __all__ = ["DEFAULT_BASE_URL", "AsyncClient"]
 
 T = TypeVar("T")
 
-DEFAULT_BASE_URL = "https://api.voucherify.io"
-
 _USER_AGENT = (
     f"voucherify-async/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
 )
@@ -80,15 +78,9 @@ _TRANSPORT_HEADERS = {
 }
 
 
-def _setting(value: str | None, env: str) -> str | None:
-    if value is not None:
-        return value
-    return os.environ.get(env) or None
-
-
 def _credential(value: str | None, argument: str, env: str) -> str | None:
     """The argument, else the environment variable; refused if it cannot travel in a header."""
-    resolved = _setting(value, env)
+    resolved = setting(value, env)
     check_credential(resolved, argument if value is not None else f"${env} ({argument})")
     return resolved
 
@@ -109,7 +101,9 @@ class AsyncClient:
             `$VOUCHERIFY_CLIENT_SECRET_KEY`.
         origin: the `Origin` header sent with client-side (`/client/v1`) calls.
         base_url: the API root; default `$VOUCHERIFY_BASE_URL`, else `https://api.voucherify.io`.
-        cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`.
+        cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`;
+            default `$VOUCHERIFY_CLUSTER`. An explicit `base_url` or `cluster` wins over both
+            variables; both arguments, or both variables set, is a `ValueError`.
         timeout: seconds each attempt may take in all, connect to last byte (`APITimeoutError`
             when spent; each retry gets it afresh); an `httpx.Timeout` keeps httpx's per-phase
             meaning only (connect, each read, each write, pool); None or `math.inf` for none.
@@ -121,10 +115,12 @@ class AsyncClient:
         max_concurrency: at most this many requests in flight at once across the client and its
             `with_options()` copies (an anyio `CapacityLimiter`); None for no cap.
         http_backend: the transport of the client's own pool: `"aiohttp"` (httpx over aiohttp,
-            asyncio only, needs `voucherify-async[aiohttp]`), `"httpx"` (httpx's own), or
-            `"auto"` (aiohttp when created in a running asyncio loop with aiohttp installed, else
-            httpx); default `$VOUCHERIFY_HTTP_BACKEND`, else `"auto"`. Ignored with `transport=`
-            or `http_client=`.
+            asyncio only), `"httpx"` (httpx's own), or `"auto"` (aiohttp when created in a
+            running asyncio loop, else httpx); default `$VOUCHERIFY_HTTP_BACKEND`, else
+            `"auto"`. Ignored with `transport=` or `http_client=`.
+        proxy: an HTTP(S) proxy for every request of the client's own pool (a URL, credentials
+            allowed, or an `httpx.Proxy`), on either transport; None (the default) follows
+            `$HTTPS_PROXY`, `$HTTP_PROXY`, `$ALL_PROXY` and `$NO_PROXY`.
         max_rate_limit_wait: the most one call waits for the account's rate limit, in seconds
             and in total across its attempts; a call that would wait longer raises
             `RateLimitError` at once. The client's requests pass one gate that learns the
@@ -132,16 +128,21 @@ class AsyncClient:
         rate_limit: keep under a known plan limit from the first request: requests per minute
             (e.g. 100), or `(requests, seconds)`. Default None: the headers alone pace.
 
+    `VOUCHERIFY_LOG=debug` (or `info`) in the environment turns on the `voucherify_async` logger
+    with a stderr handler when the first client is created (see `docs/reliability.md`).
+
     Raises:
         VoucherifyConfigError: a credential or `origin` (given or from the environment) holding
             a character that cannot travel in an HTTP header (control characters such as a
             stray line break, spaces, non-ASCII); the message names the setting, never the value.
             Missing credentials raise only when a call needs them.
-        ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
+        ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, or
+            both `$VOUCHERIFY_BASE_URL` and `$VOUCHERIFY_CLUSTER`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
-            a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, a negative
+            a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, `proxy` with
+            `http_client` or `transport`, a SOCKS `proxy` on aiohttp, a negative
             `max_rate_limit_wait`, ...).
-        ModuleNotFoundError: for `http_backend="aiohttp"` without aiohttp installed.
+        ModuleNotFoundError: for the aiohttp transport when aiohttp, a dependency, is missing.
     """
 
     def __init__(
@@ -160,11 +161,16 @@ class AsyncClient:
         transport: httpx.AsyncBaseTransport | None = None,
         max_concurrency: int | None = None,
         http_backend: HttpBackend | None = None,
+        proxy: str | httpx.URL | httpx.Proxy | None = None,
         max_rate_limit_wait: float = 60.0,
         rate_limit: RateLimit | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
+        if proxy is not None and (http_client is not None or transport is not None):
+            raise ValueError(
+                "proxy applies to the client's own pool: not with http_client or transport"
+            )
         _check_max_retries(max_retries)
         if max_concurrency is not None and (
             isinstance(max_concurrency, bool)
@@ -172,6 +178,7 @@ class AsyncClient:
             or max_concurrency < 1
         ):
             raise ValueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
+        configure_from_environment()
         self._app_id = _credential(app_id, "app_id", "VOUCHERIFY_APP_ID")
         self._secret_key = _credential(secret_key, "secret_key", "VOUCHERIFY_SECRET_KEY")
         self._client_app_id = _credential(
@@ -182,7 +189,7 @@ class AsyncClient:
         )
         check_credential(origin, "origin")
         self._origin = origin
-        self._base_url = _resolve_base_url(base_url, cluster)
+        self._base_url = resolve_base_url(base_url, cluster)
         self._base_origin = httpx.URL(self._base_url)
         self._timeout = _as_timeout(timeout)
         self._budget = attempt_budget(timeout)
@@ -194,7 +201,7 @@ class AsyncClient:
         )
         self._owns_http = http_client is None
         if http_client is None and transport is None:
-            transport = make_transport(http_backend)
+            transport = make_transport(http_backend, proxy=proxy)
         self._http = http_client or _OwnPool(
             transport=transport, timeout=self._timeout, follow_redirects=False
         )
@@ -456,7 +463,7 @@ class AsyncClient:
                     decision = self._after_429(error, signal, budget, retries, rewindable)
                     retries += 1
                     pacer.count_retry()
-                    self._log_retry(method, path, retries, decision)
+                    self._log_retry(method, path, retries, decision, request.headers)
                     continue
                 decision = self._retry.decide(
                     retries_done=retries,
@@ -469,7 +476,7 @@ class AsyncClient:
                     raise error
             retries += 1
             pacer.count_retry()
-            self._log_retry(method, path, retries, decision)
+            self._log_retry(method, path, retries, decision, request.headers)
             await self._retry.sleep(decision.delay)
 
     def _after_429(
@@ -575,7 +582,9 @@ class AsyncClient:
             self._shared.last_rate_limit = rate_limit_info(response.headers)
         return response
 
-    def _log_retry(self, method: str, path: str, retries: int, decision: Decision) -> None:
+    def _log_retry(
+        self, method: str, path: str, retries: int, decision: Decision, headers: httpx.Headers
+    ) -> None:
         """Log the coming retry at INFO, with its delay."""
         log_retry(
             method=method,
@@ -584,6 +593,7 @@ class AsyncClient:
             attempts=self._retry.max_retries + 1,
             reason=decision.reason,
             delay=decision.delay,
+            headers=headers,
         )
 
     async def _request(
@@ -740,17 +750,3 @@ def _require(value: str | None, argument: str, env: str, kind: str) -> str:
             f"or set the {env} environment variable"
         )
     return value
-
-
-def _resolve_base_url(base_url: str | None, cluster: str | None) -> str:
-    if base_url is not None and cluster is not None:
-        raise ValueError("pass base_url or cluster, not both")
-    if cluster is not None:
-        if not cluster or not cluster.replace("-", "").isalnum():
-            raise ValueError(f"cluster must be a region name such as 'us1', got {cluster!r}")
-        return f"https://{cluster}.api.voucherify.io"
-    url = base_url or os.environ.get("VOUCHERIFY_BASE_URL") or DEFAULT_BASE_URL
-    parsed = httpx.URL(url)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ValueError(f"base_url must be an http(s) URL, got {url!r}")
-    return url.rstrip("/")

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from .._optional import TESTING, require_extra
 from . import _auth
 from ._activity import SEED_TYPES, ActivityEvent
 from ._bulk import FakeAsyncActions
@@ -57,6 +58,9 @@ class FakeVoucherify:
             api_calls`); the first window opens with the first request, each next one with
             the first request after the previous window ended. The window follows `clock`.
         seed: Seed of the id generator (ids are deterministic for one seed).
+
+    Raises:
+        ModuleNotFoundError: the `testing` extra is not installed (the message says so).
     """
 
     base_url = "http://voucherify.test"
@@ -87,6 +91,7 @@ class FakeVoucherify:
         )
         self.requests: list[RecordedRequest] = []
         """Every request received, oldest first (clear it with `fake.requests.clear()`)."""
+        require_extra("the embedded fake API", "testing", TESTING)
         from ._app import build_app  # Starlette is imported only when a fake is built.
 
         self.app: ASGIApp = FakeMiddleware(
