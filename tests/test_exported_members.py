@@ -48,6 +48,7 @@ EXPORTED = [
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimitInfo",
+    "RawResponse",
     "RedeemablesPage",
     "RedemptionsSummary",
     "ReferralCampaign",

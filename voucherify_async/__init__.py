@@ -59,6 +59,7 @@ from ._models import (
     SegmentsList,
 )
 from ._pagination import AsyncPager
+from ._raw import RawResponse
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -104,6 +105,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimitInfo",
+    "RawResponse",
     "RedeemablesPage",
     "RedemptionsSummary",
     "ReferralCampaign",

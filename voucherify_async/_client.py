@@ -24,6 +24,7 @@ from ._errors import (
     VoucherifyConfigError,
 )
 from ._logging import log_attempt, log_retry, logger
+from ._raw import capture
 from ._response import (
     decode_body,
     error_from_response,
@@ -346,6 +347,7 @@ class AsyncClient:
                     raise _connection_error(exc, method, path, retries, unsure=unsure) from exc
             else:
                 if response.status_code < 400:
+                    capture(response, attempts=retries + 1)
                     return response
                 error = error_from_response(response, method=method, path=path)
                 decision = self._retry.decide(

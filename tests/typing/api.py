@@ -7,7 +7,7 @@ up here as a type error.
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from voucherify_async import (
     PermanentDeletion,
     RateLimitError,
     RateLimitInfo,
+    RawResponse,
     RedeemablesPage,
     Segment,
     SegmentsList,
@@ -182,3 +183,20 @@ async def errors(client: AsyncClient) -> None:
     except APIStatusError as error:
         code: int | None = error.code
         print(code)
+
+
+async def raw_responses(client: AsyncClient) -> None:
+    raw: RawResponse[Customer] = await client.customers.with_raw_response.get("cust_1")
+    customer: Customer = raw.parsed
+    status: int = raw.status_code
+    headers: Mapping[str, str] = raw.headers
+    request_id: str | None = raw.request_id
+    attempts: int = raw.attempts
+    response: httpx.Response = raw.http_response
+    page: RawResponse[CustomersPage] = await client.customers.with_raw_response.list(limit=5)
+    gone: RawResponse[None] = await client.customers.with_raw_response.delete("cust_1")
+    ref: RawResponse[AsyncActionRef] = await client.customers.with_raw_response.update_in_bulk(
+        [{"source_id": "s1"}]
+    )
+    action: RawResponse[AsyncAction] = await client.async_actions.with_raw_response.get("aa_1")
+    print(customer, status, headers, request_id, attempts, response, page, gone, ref, action)
