@@ -23,6 +23,7 @@ from ._errors import (
     RateLimitInfo,
     VoucherifyConfigError,
 )
+from ._extras import Extras, QueryValue
 from ._logging import log_attempt, log_retry, logger
 from ._raw import capture
 from ._response import (
@@ -154,6 +155,7 @@ class AsyncClient:
         self._closed = False
         self._server_headers: dict[str, str] | None = None
         self._client_headers: dict[str, str] | None = None
+        self._extras = Extras()
         self.customers = Customers(self)
         """The customers API (`/v1/customers`), bound to this client."""
         self.async_actions = AsyncActions(self)
@@ -197,8 +199,10 @@ class AsyncClient:
         *,
         max_retries: int | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, QueryValue] | None = None,
     ) -> AsyncClient:
-        """A copy of this client with other retry or timeout settings, sharing its pool.
+        """A copy of this client with other settings or extra headers, sharing its pool.
 
         The copy shares the connection pool, the credentials, the `max_concurrency` cap and the
         `last_rate_limit` snapshot. Closing the copy does not close the pool; closing the client
@@ -208,11 +212,22 @@ class AsyncClient:
         Args:
             max_retries: retries after the first try; 0 disables them.
             timeout: seconds (or an `httpx.Timeout`) for each request; None waits forever.
+            extra_headers: headers added to every request of the copy (e.g. a tracing header),
+                on top of those of this client; a name given again replaces its value.
+                Credentials, `Origin`, `Content-Type`, `Accept` and the other framing headers
+                are the SDK's (listed in docs/advanced.md) and may not be set.
+            extra_query: query parameters added to every request of the copy, for API options
+                the SDK does not know yet; a call that sends one of them itself raises
+                `ValueError`.
 
         Raises:
-            ValueError: for a negative `max_retries`.
+            ValueError: for a negative `max_retries`, a protected header, or a header name or
+                value with CR, LF, NUL or non-ASCII characters (nothing is sent).
+            TypeError: for `extra_headers`/`extra_query` of the wrong shape.
         """
+        extras = self._extras.merged(extra_headers, extra_query)
         clone = copy.copy(self)
+        clone._extras = extras
         clone._owns_http = False
         clone._closed = False
         if not isinstance(max_retries, NotGiven):
@@ -320,6 +335,9 @@ class AsyncClient:
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         headers = self._auth_headers(auth)
+        if self._extras:
+            headers = self._extras.apply_headers(headers)
+            params = self._extras.apply_query(params)
         content: bytes | None = None
         if json_body is not None:
             content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()

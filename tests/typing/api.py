@@ -200,3 +200,10 @@ async def raw_responses(client: AsyncClient) -> None:
     )
     action: RawResponse[AsyncAction] = await client.async_actions.with_raw_response.get("aa_1")
     print(customer, status, headers, request_id, attempts, response, page, gone, ref, action)
+
+
+async def extra_options(client: AsyncClient) -> None:
+    traced: AsyncClient = client.with_options(
+        extra_headers={"X-Trace-Id": "t-1"}, extra_query={"expand": "x", "n": 1, "flag": True}
+    )
+    print(await traced.customers.get("cust_1"))
