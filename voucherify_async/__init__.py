@@ -28,6 +28,7 @@ from ._errors import (
     VoucherifyConfigError,
     VoucherifyError,
 )
+from ._hooks import RequestEvent, ResponseEvent, RetryEvent
 from ._models import (
     ActivitiesPage,
     ActivityPage,
@@ -109,6 +110,9 @@ __all__ = [
     "RedeemablesPage",
     "RedemptionsSummary",
     "ReferralCampaign",
+    "RequestEvent",
+    "ResponseEvent",
+    "RetryEvent",
     "Segment",
     "SegmentsList",
     "VoucherifyConfigError",

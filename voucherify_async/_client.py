@@ -24,6 +24,7 @@ from ._errors import (
     VoucherifyConfigError,
 )
 from ._extras import Extras, QueryValue
+from ._hooks import Hook, RequestEvent, ResponseEvent, RetryEvent, hooks_of
 from ._logging import log_attempt, log_retry, logger
 from ._raw import capture
 from ._response import (
@@ -101,11 +102,17 @@ class AsyncClient:
             `"auto"` (aiohttp when created in a running asyncio loop with aiohttp installed, else
             httpx); default `$VOUCHERIFY_HTTP_BACKEND`, else `"auto"`. Ignored with `transport=`
             or `http_client=`.
+        on_request: called with a `RequestEvent` before each attempt is sent (a function or an
+            `async def` function); see "Hooks" in docs/advanced.md.
+        on_response: called with a `ResponseEvent` when each attempt ends, with a response of
+            any status or a connection error.
+        on_retry: called with a `RetryEvent` before the wait for each retry.
 
     Raises:
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
             `http_backend="aiohttp"` under trio, ...).
+        TypeError: for a hook that is not callable.
         ModuleNotFoundError: for `http_backend="aiohttp"` without aiohttp installed.
     """
 
@@ -125,6 +132,9 @@ class AsyncClient:
         transport: httpx.AsyncBaseTransport | None = None,
         max_concurrency: int | None = None,
         http_backend: HttpBackend | None = None,
+        on_request: Hook[RequestEvent] | None = None,
+        on_response: Hook[ResponseEvent] | None = None,
+        on_retry: Hook[RetryEvent] | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
@@ -140,6 +150,7 @@ class AsyncClient:
         self._client_app_id = _setting(client_app_id, "VOUCHERIFY_CLIENT_APP_ID")
         self._client_secret_key = _setting(client_secret_key, "VOUCHERIFY_CLIENT_SECRET_KEY")
         self._origin = origin
+        self._hooks = hooks_of(on_request, on_response, on_retry)
         self._base_url = _resolve_base_url(base_url, cluster)
         self._timeout = _as_timeout(timeout)
         self._retry = RetryPolicy(max_retries=max_retries)
@@ -155,7 +166,7 @@ class AsyncClient:
         self._closed = False
         self._server_headers: dict[str, str] | None = None
         self._client_headers: dict[str, str] | None = None
-        self._extras = Extras()
+        self._extras: Extras | None = None  # set by with_options(extra_headers=...)
         self.customers = Customers(self)
         """The customers API (`/v1/customers`), bound to this client."""
         self.async_actions = AsyncActions(self)
@@ -201,6 +212,9 @@ class AsyncClient:
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, QueryValue] | None = None,
+        on_request: Hook[RequestEvent] | NotGiven | None = NOT_GIVEN,
+        on_response: Hook[ResponseEvent] | NotGiven | None = NOT_GIVEN,
+        on_retry: Hook[RetryEvent] | NotGiven | None = NOT_GIVEN,
     ) -> AsyncClient:
         """A copy of this client with other settings or extra headers, sharing its pool.
 
@@ -219,15 +233,21 @@ class AsyncClient:
             extra_query: query parameters added to every request of the copy, for API options
                 the SDK does not know yet; a call that sends one of them itself raises
                 `ValueError`.
+            on_request: replaces this client's `on_request` hook in the copy; None removes it.
+            on_response: replaces the `on_response` hook in the copy; None removes it.
+            on_retry: replaces the `on_retry` hook in the copy; None removes it.
 
         Raises:
             ValueError: for a negative `max_retries`, a protected header, or a header name or
                 value with CR, LF, NUL or non-ASCII characters (nothing is sent).
-            TypeError: for `extra_headers`/`extra_query` of the wrong shape.
+            TypeError: for `extra_headers`/`extra_query` of the wrong shape, or a hook that is
+                not callable.
         """
-        extras = self._extras.merged(extra_headers, extra_query)
+        extras = (self._extras or Extras()).merged(extra_headers, extra_query) or None
+        hooks = hooks_of(on_request, on_response, on_retry, base=self._hooks)
         clone = copy.copy(self)
         clone._extras = extras
+        clone._hooks = hooks
         clone._owns_http = False
         clone._closed = False
         if not isinstance(max_retries, NotGiven):
@@ -335,7 +355,7 @@ class AsyncClient:
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         headers = self._auth_headers(auth)
-        if self._extras:
+        if self._extras is not None:
             headers = self._extras.apply_headers(headers)
             params = self._extras.apply_query(params)
         content: bytes | None = None
@@ -419,20 +439,26 @@ class AsyncClient:
     async def _attempt(self, request: httpx.Request, path: str, retries: int) -> httpx.Response:
         """One exchange under the concurrency cap, logged at DEBUG; records rate-limit headers."""
         limiter = self._shared.limiter
+        hooks = self._hooks
+        if hooks is not None:
+            await hooks.request(request, path, retries + 1)
         started = time.monotonic()
         async with limiter if limiter is not None else contextlib.nullcontext():
             try:
                 response = await self._http.send(request)
             except httpx.TransportError as exc:
+                elapsed = time.monotonic() - started
                 log_attempt(
                     method=request.method,
                     path=path,
                     outcome=type(exc).__name__,
-                    elapsed=time.monotonic() - started,
+                    elapsed=elapsed,
                     request_id=None,
                     retries=retries,
                     headers=request.headers,
                 )
+                if hooks is not None:
+                    await hooks.response(request, path, retries + 1, exc, elapsed)
                 raise
         if logger.isEnabledFor(logging.DEBUG):  # the request id lookup is not free
             log_attempt(
@@ -446,6 +472,9 @@ class AsyncClient:
             )
         if any(name.startswith("x-rate-limit-") for name in response.headers):
             self._shared.last_rate_limit = rate_limit_info(response.headers)
+        if hooks is not None:
+            elapsed = time.monotonic() - started
+            await hooks.response(request, path, retries + 1, response, elapsed)
         return response
 
     async def _pause(self, method: str, path: str, retries: int, decision: Decision) -> None:
@@ -458,6 +487,8 @@ class AsyncClient:
             reason=decision.reason,
             delay=decision.delay,
         )
+        if self._hooks is not None:
+            await self._hooks.retry(method, path, retries + 1, decision.reason, decision.delay)
         await self._retry.sleep(decision.delay)
 
     async def _request(

@@ -47,7 +47,7 @@ _FIELD_VALUE: Final = re.compile(r"[\t\x20-\x7e]*")  # visible ASCII, space and 
 
 @attrs.frozen
 class Extras:
-    """The extra headers and query pairs of a client (none unless made by `with_options`).
+    """The extra headers and query pairs of a `with_options` copy (a client without holds None).
 
     Attributes:
         headers: `(name, value)` pairs, one per name (case-insensitively), as given.

@@ -36,6 +36,9 @@ from voucherify_async import (
     RateLimitInfo,
     RawResponse,
     RedeemablesPage,
+    RequestEvent,
+    ResponseEvent,
+    RetryEvent,
     Segment,
     SegmentsList,
 )
@@ -207,3 +210,32 @@ async def extra_options(client: AsyncClient) -> None:
         extra_headers={"X-Trace-Id": "t-1"}, extra_query={"expand": "x", "n": 1, "flag": True}
     )
     print(await traced.customers.get("cust_1"))
+
+
+async def hooks() -> None:
+    def on_request(event: RequestEvent) -> None:
+        method: str = event.method
+        path: str = event.path
+        url: str = event.url
+        attempt: int = event.attempt
+        headers: Mapping[str, str] = event.headers
+        print(method, path, url, attempt, headers)
+
+    async def on_response(event: ResponseEvent) -> None:
+        status: int | None = event.status_code
+        error: str | None = event.error
+        elapsed: float = event.elapsed
+        request_id: str | None = event.request_id
+        headers: Mapping[str, str] = event.headers
+        print(status, error, elapsed, request_id, headers, event.attempt)
+
+    def on_retry(event: RetryEvent) -> None:
+        reason: str = event.reason
+        delay: float = event.delay
+        print(reason, delay, event.attempt)
+
+    async with AsyncClient(
+        on_request=on_request, on_response=on_response, on_retry=on_retry
+    ) as client:
+        quiet: AsyncClient = client.with_options(on_request=None, on_retry=on_retry)
+        print(quiet)
