@@ -4,8 +4,12 @@ Run it (keys from VOUCHERIFY_APP_ID / VOUCHERIFY_SECRET_KEY):
 
     uvicorn examples.fastapi_app:app
 
-- `GET /customers.ndjson[?city=...]` streams every customer as one JSON object per line,
-  page by page, so the response's memory stays flat however many customers there are;
+- `GET /customers.ndjson[?city=...&limit=...]` streams every customer as one JSON object per
+  line, page by page, so the response's memory stays flat however many customers there are.
+  The first page is fetched before the status line is sent (`pager.start()`), so a failure
+  there gets its own status (`http_status`) instead of a `200` with an empty body; a later page
+  that fails cuts the response off, which the client sees as a broken transfer, never as a
+  complete list;
 - `POST /customers` creates (or updates, by `source_id`) a customer.
 
 `create_app(**client_kwargs)` builds the app with other client settings; the tests pass the
@@ -19,11 +23,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
-from voucherify_async import APIStatusError, AsyncClient, Customer
+from voucherify_async import (
+    APIStatusError,
+    APITimeoutError,
+    AsyncClient,
+    AuthenticationError,
+    Customer,
+    PermissionDeniedError,
+    RateLimitError,
+    VoucherifyConfigError,
+    VoucherifyError,
+)
 
 
 class NewCustomer(BaseModel):
@@ -43,6 +57,19 @@ def customer_json(customer: Customer) -> dict[str, Any]:
         "email": customer.email,
         "created_at": customer.created_at.isoformat() if customer.created_at else None,
     }
+
+
+def http_status(error: VoucherifyError) -> int:
+    """The status this service answers when its call to Voucherify failed."""
+    if isinstance(error, APIStatusError) and error.status_code in (400, 404, 409):
+        return error.status_code  # the API refused what the caller asked for
+    if isinstance(error, AuthenticationError | PermissionDeniedError | VoucherifyConfigError):
+        return 500  # our keys or settings are wrong: neither the caller's fault nor upstream's
+    if isinstance(error, RateLimitError):
+        return 503  # busy for now: the caller may try again later
+    if isinstance(error, APITimeoutError):
+        return 504
+    return 502  # Voucherify failed (a 5xx, a broken connection, an unreadable answer)
 
 
 def voucherify(request: Request) -> AsyncClient:
@@ -66,16 +93,30 @@ def create_app(**client_kwargs: Any) -> FastAPI:
 
     app = FastAPI(lifespan=lifespan)
 
-    @app.exception_handler(APIStatusError)
-    async def voucherify_error(request: Request, exc: APIStatusError) -> JSONResponse:
-        status = exc.status_code if exc.status_code in (400, 404, 409) else 502
-        body = {"error": exc.message, "key": exc.key, "request_id": exc.request_id}
+    @app.exception_handler(VoucherifyError)
+    async def voucherify_error(request: Request, exc: VoucherifyError) -> JSONResponse:
+        status = http_status(exc)
+        body: dict[str, str | None]
+        if status == 500:  # the details are for our logs, not for the caller
+            body = {"error": "the service is misconfigured"}
+        elif isinstance(exc, APIStatusError):
+            body = {"error": exc.message, "key": exc.key, "request_id": exc.request_id}
+        else:
+            body = {"error": str(exc)}  # SDK messages never hold a key
         return JSONResponse(body, status_code=status)
 
     @app.get("/customers.ndjson")
-    async def export_customers(client: Voucherify, city: str | None = None) -> StreamingResponse:
+    async def export_customers(
+        client: Voucherify, city: str | None = None, limit: int = 100
+    ) -> StreamingResponse:
+        try:
+            pager = client.customers.iter_all(city=city, limit=limit)
+        except ValueError as exc:  # checked before anything is sent; names the argument
+            raise HTTPException(422, str(exc)) from None
+        await pager.start()  # the first page now: its errors get their status (above)
+
         async def lines() -> AsyncIterator[str]:
-            async for customer in client.customers.iter_all(city=city):
+            async for customer in pager:  # begins with the page start() fetched
                 yield json.dumps(customer_json(customer)) + "\n"
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")

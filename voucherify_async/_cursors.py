@@ -40,10 +40,28 @@ millisecond, more than fit on one page. The spec does not say whether `starting_
 Every request carries every filter the caller gave; a customer updated during an `updated_at`
 walk moves to its new place in the order and can be met again there, with its new data.
 
+**A server that misbehaves** ends the walk with `VoucherifyError` instead of a silent loss or a
+repeat (the pager names the endpoint in the message):
+
+- a customer on the wrong side of the start bound of its request (the `starting_after` cursor,
+  or the date filter on the walk's side), or a page out of the order asked for: the walk would
+  otherwise take it for a repeat and drop it, and could complete with customers missing. A
+  customer exactly at a bound is not an error: the bounds may be inclusive (step 5);
+- a customer listed twice within the pages of one window (step 3): page offsets never overlap;
+- in `created_at` orders, a customer yielded before that comes back anywhere but in the re-read
+  of the boundary (step 2), whose overlap is skipped as before. The walk keeps the ids it has
+  yielded for that (a set: about 34 bytes per id, plus the id string it keeps alive, ~110 bytes
+  for a 29-character id, so ~110 MB per million customers). `updated_at` orders keep no such
+  set, since a customer updated during the walk is rightly met again.
+
 `PageNumberCursor` walks `page` for orders without a date cursor (`source_id`), dropping ids it
-has yielded (it holds at most 99 pages of them), and raises at the page cap. `NextIdCursor`
-follows `more_starting_after` (activity, redeemables); `LastItemCursor` takes the old
-`/activities` cursor from the last item.
+has yielded (it holds at most 99 pages of them: customers created during the walk shift the
+offsets, so an overlap is expected there), and raises at the page cap. `NextIdCursor` follows
+`more_starting_after` (activity, redeemables); `LastItemCursor` takes the old `/activities`
+cursor from the last item. Both remember every cursor they followed and every item id they
+yielded (`_Seen`, the same cost per id as above) and end the walk at the first repeat of
+either, after the items before it: a server cycling its cursors (A, B, A, ...) or serving the
+same items under ever new cursors is stopped at once instead of looping forever.
 """
 
 from __future__ import annotations
@@ -131,6 +149,7 @@ class _Window:
     before: datetime
     page: int = 1
     probe: bool = False  # page 99 of [T, T], asked to tell T's customers from its neighbours'
+    listed: set[str] = field(default_factory=set)  # every id its pages listed: none may recur
 
 
 class TimeCursor:
@@ -170,12 +189,17 @@ class TimeCursor:
             datetime.fromisoformat(starting_after) if starting_after is not None else None
         )
         self._last: Query | None = None
+        # The bound on the walk's side of the request in flight: no customer may precede it.
+        self._floor: datetime | None = None
+        # `created_at` never changes, so a customer met twice is the server repeating itself.
+        self._yielded: set[str] | None = set() if stamp == "created_at" else None
 
     def start(self) -> Next:
         """The caller's filters and bounds, with the caller's `starting_after` if any."""
         query = [*self._filters, *self._bounds(self._after, self._before)]
         if self._first_cursor is not None:
             query.append(("starting_after", self._first_cursor))
+        self._floor = self._start_side(self._sent_cursor, self._after, self._before)
         self._last = query
         return query
 
@@ -188,18 +212,39 @@ class TimeCursor:
         return _smaller(limit, remaining + overlap)
 
     def advance(self, page: CustomersPage, asked: int) -> tuple[list[Customer], Next]:
-        """Keep the customers not yielded yet, and pick the next request."""
-        raw = page.customers
+        """Keep the customers not yielded yet, and pick the next request.
+
+        A page out of the order asked for ends the walk after the customers before the first
+        one out of place.
+        """
+        disorder = self._misordered(page.customers)
+        if disorder is None:
+            return self._advance(page.customers, page.has_more, asked)
+        cut, message = disorder
+        items, following = self._advance(page.customers[:cut], page.has_more, asked)
+        if isinstance(following, VoucherifyError):
+            return items, following  # a repeat earlier in the page than the disorder
+        return items, VoucherifyError(message)
+
+    def _advance(
+        self, raw: list[Customer], has_more: bool | None, asked: int
+    ) -> tuple[list[Customer], Next]:
         self._learn(raw)
-        more = _full(len(raw), asked, page.has_more)
+        more = _full(len(raw), asked, has_more)
         window = self._window
         if window is not None:
             if raw and self._beyond(self._ms(raw[-1]), window.ms):
                 more = False  # the page reached past the tie (inclusive bounds): it is complete
             elif window.page >= MAX_PAGE:
-                more = _past_cap(len(raw), asked, page.has_more)
+                more = _past_cap(len(raw), asked, has_more)
             return self._advance_window(window, raw, more, asked)
-        items = [customer for customer in raw if self._is_new(customer)]
+        items: list[Customer] = []
+        for customer in raw:
+            if self._is_new(customer):
+                repeat = self._repeat(customer)
+                if repeat is not None:
+                    return items, repeat
+                items.append(customer)
         if not more:
             return items, None
         boundary = self._boundary
@@ -228,6 +273,7 @@ class TimeCursor:
         after = window.after if self._after is None else max(window.after, self._after)
         before = window.before if self._before is None else min(window.before, self._before)
         self._sent_cursor = None
+        self._floor = self._start_side(None, after, before)
         query = [*self._filters, *self._bounds(after, before), ("page", str(window.page))]
         self._last = query
         return query
@@ -238,10 +284,21 @@ class TimeCursor:
         boundary = self._boundary
         assert boundary is not None
         assert boundary.ms == window.ms
-        items = []
+        items: list[Customer] = []
         for customer in raw:
-            if self._ms(customer) == window.ms and _id(customer) not in boundary.ids:
-                boundary.ids.add(_id(customer))
+            customer_id = _id(customer)
+            if customer_id in window.listed:
+                return items, VoucherifyError(
+                    f"the API listed customer {customer_id} twice in the pages of "
+                    f"{self._stamp} {format_datetime(window.ms)} (page {window.page} repeats "
+                    "an earlier page): stopping rather than yielding it twice"
+                )
+            window.listed.add(customer_id)
+            if self._ms(customer) == window.ms and customer_id not in boundary.ids:
+                repeat = self._repeat(customer)
+                if repeat is not None:
+                    return items, repeat
+                boundary.ids.add(customer_id)
                 items.append(customer)
         cap = VoucherifyError(
             f"more customers share {self._stamp} {format_datetime(window.ms)} than "
@@ -282,6 +339,7 @@ class TimeCursor:
         else:
             cursor = boundary.ms if self._cursor_inclusive else boundary.ms - self._step
         self._sent_cursor = cursor
+        self._floor = self._start_side(cursor, self._after, self._before)
         return [
             *self._filters,
             *self._bounds(self._after, self._before),
@@ -291,6 +349,58 @@ class TimeCursor:
     def _beyond(self, ms: datetime, reference: datetime) -> bool:
         """Whether `ms` comes after `reference` in the walk's direction."""
         return ms < reference if self._descending else ms > reference
+
+    def _start_side(
+        self, cursor: datetime | None, after: datetime | None, before: datetime | None
+    ) -> datetime | None:
+        """The tightest bound a request sets on the side the walk starts from."""
+        bounds = [b for b in (cursor, before if self._descending else after) if b is not None]
+        if not bounds:
+            return None
+        return min(bounds) if self._descending else max(bounds)
+
+    def _misordered(self, raw: list[Customer]) -> tuple[int, str] | None:
+        """The index of the first customer out of the order asked for, and why; or `None`.
+
+        Out of order: before the start bound of its request (a customer exactly at the bound
+        is fine: the bounds may be inclusive), or before the customer listed ahead of it.
+        """
+        order = f"{self._stamp} {'newest' if self._descending else 'oldest'} first"
+        floor = self._floor
+        previous: Customer | None = None
+        for index, customer in enumerate(raw):
+            ms = self._ms(customer)
+            if floor is not None and self._beyond(floor, ms):
+                side = "after" if self._descending else "before"
+                return index, (
+                    f"the API went backwards: asked for customers from {format_datetime(floor)} "
+                    f"on ({order}), it listed customer {_id(customer)} at "
+                    f"{format_datetime(ms)}, {side} that bound; stopping rather than "
+                    "completing the walk with customers missing"
+                )
+            if previous is not None and self._beyond(self._ms(previous), ms):
+                return index, (
+                    f"the API listed customer {_id(customer)} ({format_datetime(ms)}) after "
+                    f"customer {_id(previous)} ({format_datetime(self._ms(previous))}), out of "
+                    f"the order asked for ({order}); stopping rather than completing the walk "
+                    "with customers missing"
+                )
+            previous = customer
+        return None
+
+    def _repeat(self, customer: Customer) -> VoucherifyError | None:
+        """The error for a customer yielded before (`created_at` orders), else note it."""
+        if self._yielded is None:
+            return None
+        customer_id = _id(customer)
+        if customer_id in self._yielded:
+            return VoucherifyError(
+                f"the API listed customer {customer_id} again ({self._stamp} "
+                f"{format_datetime(self._ms(customer))}), where the walk's cursor excludes it "
+                "(it was yielded already): stopping rather than yielding it twice"
+            )
+        self._yielded.add(customer_id)
+        return None
 
     def _is_new(self, customer: Customer) -> bool:
         ms = self._ms(customer)
@@ -402,6 +512,44 @@ class _NextIdPage(Protocol[Item]):
     def more_starting_after(self) -> str | None: ...
 
 
+class _Seen(Generic[Item]):
+    """The cursors one walk followed and the ids of the items it yielded: none may come back.
+
+    Items without an id cannot be told apart and are let through; a cycle of cursors is still
+    caught by the cursors.
+    """
+
+    def __init__(self, first: Query) -> None:
+        self._cursors = {pair for pair in first if pair[0] in _CURSOR_NAMES}
+        self._ids: set[str] = set()
+
+    def new_items(self, items: list[Item]) -> tuple[list[Item], VoucherifyError | None]:
+        """The items up to the first one yielded before, and the error for that one."""
+        for index, item in enumerate(items):
+            if item.id is None:
+                continue
+            if item.id in self._ids:
+                return items[:index], VoucherifyError(
+                    f"the API listed item {item.id!r} again after the walk had yielded it: "
+                    "stopping rather than yielding it twice"
+                )
+            self._ids.add(item.id)
+        return items, None
+
+    def follow(self, filters: Query, name: str, value: str) -> Next:
+        """The next request, or the error if the walk followed this cursor before."""
+        if (name, value) in self._cursors:
+            return VoucherifyError(
+                f"the API gave the cursor {name}={value} a second time (its cursors cycle): "
+                "stopping instead of requesting the same pages forever"
+            )
+        self._cursors.add((name, value))
+        return [*filters, (name, value)]
+
+
+_CURSOR_NAMES = ("starting_after", "starting_after_id")
+
+
 class NextIdCursor(Generic[Item]):
     """`starting_after_id` = `more_starting_after` while `has_more` (activity, redeemables).
 
@@ -411,6 +559,7 @@ class NextIdCursor(Generic[Item]):
     def __init__(self, filters: Query, first: Query) -> None:
         self._filters = filters
         self._first = first
+        self._seen: _Seen[Item] = _Seen(first)
 
     def start(self) -> Next:
         """The caller's filters, with the caller's `starting_after_id` if any."""
@@ -421,8 +570,10 @@ class NextIdCursor(Generic[Item]):
         return _smaller(limit, remaining)
 
     def advance(self, page: _NextIdPage[Item], asked: int) -> tuple[list[Item], Next]:
-        """The page's items; the next request while `has_more`."""
-        items = page.data
+        """The page's new items; the next request while `has_more`; an error at a repeat."""
+        items, repeat = self._seen.new_items(page.data)
+        if repeat is not None:
+            return items, repeat
         if not page.has_more:
             return items, None
         cursor = page.more_starting_after or (items[-1].id if items else None)
@@ -430,7 +581,7 @@ class NextIdCursor(Generic[Item]):
             return items, VoucherifyError(
                 "the API said has_more but gave no more_starting_after cursor and no items"
             )
-        return items, [*self._filters, ("starting_after_id", cursor)]
+        return items, self._seen.follow(self._filters, "starting_after_id", cursor)
 
 
 class LastItemCursor:
@@ -442,6 +593,7 @@ class LastItemCursor:
     def __init__(self, filters: Query, first: Query) -> None:
         self._filters = filters
         self._first = first
+        self._seen: _Seen[CustomerActivity] = _Seen(first)
 
     def start(self) -> Next:
         """The caller's filters and cursor."""
@@ -452,15 +604,18 @@ class LastItemCursor:
         return _smaller(limit, remaining)
 
     def advance(self, page: ActivitiesPage, asked: int) -> tuple[list[CustomerActivity], Next]:
-        """The page's items; the next request after a full page."""
-        items = page.data
+        """The page's new items; the next request after a full page; an error at a repeat."""
+        items, repeat = self._seen.new_items(page.data)
+        if repeat is not None:
+            return items, repeat
         if len(items) < asked:
             return items, None
         last = items[-1]
         if last.id is not None:
-            return items, [*self._filters, ("starting_after_id", last.id)]
+            return items, self._seen.follow(self._filters, "starting_after_id", last.id)
         if last.created_at is not None:
-            return items, [*self._filters, ("starting_after", format_datetime(last.created_at))]
+            cursor = format_datetime(last.created_at)
+            return items, self._seen.follow(self._filters, "starting_after", cursor)
         return items, VoucherifyError(
             "the last activity of a full page has neither id nor created_at: no cursor to follow"
         )

@@ -8,10 +8,11 @@ got (`Cursor.advance`). The pager does the rest, the same way for every endpoint
   it still needs (when the cursor allows a smaller page), and no request is sent once
   `max_items` items have been received.
 - Every filter the caller gave is part of every request: cursors only add or narrow parameters.
-- A cursor that answers the same next request twice in a row (a server repeating a cursor)
-  raises `VoucherifyError` instead of looping forever. Errors a cursor defers (a page cap
-  reached) are raised after the page that revealed them has been yielded, and again on every
-  later step: a walk that could not finish never ends as if it had.
+- A cursor that answers the same next request twice in a row raises `VoucherifyError` instead
+  of looping forever (each cursor also remembers what its walk has seen: `_cursors.py`). Errors
+  a cursor defers (a page cap reached, a server repeating itself) are raised after the items
+  before them have been yielded, and again on every later step: a walk that could not finish
+  never ends as if it had. Their message starts with `GET <path>:`, the endpoint walked.
 - A request that fails (an API error after the retries, a timeout, a cancelled step) is sent
   again by the next step: iterating the same pager again retries the walk where it stopped.
 
@@ -70,14 +71,19 @@ class _Walk(Generic[P, T]):
         fetch: Callable[[Query], Awaitable[P]],
         cursor: Cursor[P, T],
         *,
+        path: str,
         limit: int,
         max_items: int | None,
     ) -> None:
         self._fetch = fetch
         self._cursor = cursor
+        self._path = path
         self._limit = limit
         self._remaining = max_items
         self._next: Query | VoucherifyError | None = cursor.start()
+        self.requests = 0  # page requests sent (each call of `fetch`, failed ones included)
+        self.total: int | None = None  # the first page's `total`
+        self._answered = False
 
     async def next_page(self) -> list[T] | None:
         """Send the next request and return its new items, or `None` when the walk is over."""
@@ -89,18 +95,34 @@ class _Walk(Generic[P, T]):
         asked = self._cursor.page_size(self._limit, self._remaining)
         # A request that fails (or is cancelled) leaves `_next` as it was: the next call
         # sends it again, so a caller can retry the walk where it stopped.
+        self.requests += 1
         page = await self._fetch([("limit", str(asked)), *sent])
-        items, following = self._cursor.advance(page, asked)
+        if not self._answered:
+            self._answered = True
+            total = getattr(page, "total", None)  # list customers, activities, redeemables
+            self.total = total if isinstance(total, int) else None
+        try:
+            items, following = self._cursor.advance(page, asked)
+        except VoucherifyError as error:  # a page the cursor cannot read at all
+            raise self._located(error) from None
         if following == sent:
             following = VoucherifyError(
                 "the API answered the same cursor twice in a row "
                 f"({_describe(sent)}); stopping instead of requesting the same page forever"
             )
+        if isinstance(following, VoucherifyError):
+            following = self._located(following)
         self._next = following
         if self._remaining is not None:
             items = items[: self._remaining]
             self._remaining -= len(items)
         return items
+
+    def _located(self, error: VoucherifyError) -> VoucherifyError:
+        """A cursor's error with the endpoint it walks in front (a cursor does not know it)."""
+        if type(error) is VoucherifyError:
+            return VoucherifyError(f"GET {self._path}: {error}")
+        return error
 
 
 def _describe(query: Query) -> str:
@@ -124,6 +146,9 @@ class AsyncPager(Generic[T]):
 
     async for page in client.customers.iter_all().pages():  # whole pages (lists of items)
         ...
+
+    pager = await client.customers.iter_all().start()       # the first page now: its errors
+    print(pager.total, pager.requests)                       # raise here, before you stream
     ```
 
     Breaking out of either loop, an exception in its body or cancelling the task leaves no task,
@@ -135,12 +160,15 @@ class AsyncPager(Generic[T]):
         fetch: Callable[[Query], Awaitable[P]],
         cursor: Cursor[P, T],
         *,
+        path: str,
         limit: int,
         max_items: int | None = None,
     ) -> None:
-        self._walk: _Walk[P, T] = _Walk(fetch, cursor, limit=limit, max_items=max_items)
+        self._walk: _Walk[P, T] = _Walk(fetch, cursor, path=path, limit=limit, max_items=max_items)
         self._buffer: list[T] = []
         self._index = 0
+        self._first: list[T] | None = None  # the page `start()` fetched, not yet iterated
+        self._started = False  # a page has been received (or the walk is over)
         self._closed = False
         self._entered = False
         self._stack: AsyncExitStack | None = None
@@ -149,6 +177,45 @@ class AsyncPager(Generic[T]):
         self._producer_done: anyio.Event | None = None
 
     def __aiter__(self) -> Self:
+        return self
+
+    @property
+    def total(self) -> int | None:
+        """The number of matching items, as the API reported it on the first page.
+
+        `None` before the first page has arrived and for endpoints whose pages carry no
+        `total` (`iter_activity`). It is the API's count for the filters, not a promise of
+        what the walk yields: `max_items` or a `starting_after` may stop it sooner.
+        """
+        return self._walk.total
+
+    @property
+    def requests(self) -> int:
+        """How many page requests the walk has sent, the one in flight and failed ones included.
+
+        Retries of one request by the client (`max_retries`) are not counted again.
+        """
+        return self._walk.requests
+
+    async def start(self) -> Self:
+        """Fetch the first page now, so its errors are raised here, before you stream.
+
+        A web service calls it before it sends the status line of a streamed response: an
+        `APIStatusError`, a timeout or a bad cursor then becomes the right status code instead
+        of a `200` with a truncated body. Iterating then begins with that page, which is not
+        fetched again. Idempotent: once a page has been received (by `start()` or by
+        iterating), or after `aclose()`, it sends nothing. Works with and without
+        `async with pager` (with it, the prefetch fetches the second page meanwhile).
+
+        Returns:
+            The pager itself, so `pager = await client.customers.iter_all().start()` reads well.
+
+        Raises:
+            VoucherifyError: what the first request raised; calling `start()` (or iterating)
+                again sends it again.
+        """
+        if not self._started and not self._closed:
+            self._first = await self._next_page()
         return self
 
     async def __anext__(self) -> T:
@@ -175,8 +242,16 @@ class AsyncPager(Generic[T]):
             self._buffer, self._index = [], 0
             return rest
         self._buffer, self._index = [], 0
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
         if self._closed:
             return None
+        page = await self._receive_page()
+        self._started = True
+        return page
+
+    async def _receive_page(self) -> list[T] | None:
         if self._receive is None:
             return await self._walk.next_page()
         try:
@@ -232,7 +307,7 @@ class AsyncPager(Generic[T]):
     async def aclose(self) -> None:
         """End the walk: cancel a prefetch in flight and wait until it has stopped. Idempotent."""
         self._closed = True
-        self._buffer, self._index = [], 0
+        self._buffer, self._index, self._first = [], 0, None
         if self._producer_scope is not None and self._producer_done is not None:
             self._producer_scope.cancel()
             with anyio.CancelScope(shield=True):

@@ -550,7 +550,7 @@ class Customers(APIResource):
         async def fetch(query: Query) -> P:
             return await request("GET", path, page_type, params=query)
 
-        return AsyncPager(fetch, cursor, limit=limit, max_items=max_items)
+        return AsyncPager(fetch, cursor, path=path, limit=limit, max_items=max_items)
 
     async def list_segments(self, customer_id: str) -> SegmentsList:
         """List the segments a customer belongs to. `GET /v1/customers/{customerId}/segments`.

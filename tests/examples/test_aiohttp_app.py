@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import aiohttp
 import pytest
 from _conformance import Conformance
 from aiohttp.test_utils import TestClient, TestServer
-from conftest import load_example
+from conftest import failing_after_the_first_page, load_example
 
 from voucherify_async.testing import FakeVoucherify
 
@@ -85,3 +86,70 @@ async def test_an_api_refusal_is_answered_with_its_status_and_request_id(
         response = await http.post("/customers", json={"source_id": "x"})
         assert response.status == 409
         assert (await response.json())["request_id"].startswith("v-")
+
+
+# -- errors before the stream starts, on the loopback test server (issue 12 item 2) ----------------
+
+
+async def test_an_upstream_503_on_the_first_page_is_a_5xx_not_an_empty_200(
+    voucherify_fake: FakeVoucherify, conformance: Conformance
+) -> None:
+    voucherify_fake.seed_customers(5)
+    voucherify_fake.inject_fault(503, path="/v1/customers", method="GET")
+    app = example.create_app(**conformance.client_kwargs(voucherify_fake), max_retries=0)
+    async with TestClient(TestServer(app)) as http:
+        response = await http.get("/customers.ndjson")
+        assert response.status == 502
+        assert (await response.json())["request_id"].startswith("v-")
+
+
+async def test_a_rejected_key_is_our_misconfiguration_a_500_without_the_details(
+    voucherify_fake: FakeVoucherify, conformance: Conformance
+) -> None:
+    voucherify_fake.inject_fault(401, path="/v1/customers", method="GET")
+    app = example.create_app(**conformance.client_kwargs(voucherify_fake))
+    async with TestClient(TestServer(app)) as http:
+        response = await http.get("/customers.ndjson")
+        assert response.status == 500
+        assert await response.json() == {"error": "the service is misconfigured"}
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "ten"])
+async def test_a_bad_limit_is_a_422_naming_it_and_nothing_is_sent_upstream(
+    voucherify_fake: FakeVoucherify, conformance: Conformance, limit: str
+) -> None:
+    app = example.create_app(**conformance.client_kwargs(voucherify_fake))
+    async with TestClient(TestServer(app)) as http:
+        response = await http.get("/customers.ndjson", params={"limit": limit})
+        assert response.status == 422
+        text = await response.text()
+        assert "limit" in text
+        assert limit in text
+    assert voucherify_fake.requests == []
+
+
+async def test_the_limit_argument_sets_the_page_size_of_every_request(
+    voucherify_fake: FakeVoucherify, conformance: Conformance
+) -> None:
+    voucherify_fake.seed_customers(25)
+    app = example.create_app(**conformance.client_kwargs(voucherify_fake))
+    async with TestClient(TestServer(app)) as http:
+        response = await http.get("/customers.ndjson", params={"limit": "10"})
+        assert response.status == 200
+        assert len((await response.text()).splitlines()) == 25
+    assert [r.query["limit"] for r in voucherify_fake.requests] == [["10"]] * 3
+
+
+async def test_a_later_page_failing_cuts_the_stream_off_rather_than_ending_it_cleanly(
+    voucherify_fake: FakeVoucherify, conformance: Conformance
+) -> None:
+    voucherify_fake.seed_customers(250)
+    kwargs = failing_after_the_first_page(
+        conformance.client_kwargs(voucherify_fake), voucherify_fake
+    )
+    app = example.create_app(**kwargs)
+    async with TestClient(TestServer(app)) as http:
+        response = await http.get("/customers.ndjson")
+        assert response.status == 200
+        with pytest.raises(aiohttp.ClientPayloadError):  # the chunked body never ends
+            await response.text()

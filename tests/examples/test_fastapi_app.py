@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from _conformance import Conformance
-from conftest import load_example
+from conftest import failing_after_the_first_page, load_example, serving_on_loopback
 
 from voucherify_async.testing import FakeVoucherify
 
@@ -94,3 +95,71 @@ async def test_an_api_refusal_is_answered_with_its_status_and_request_id(
         response = await http.post("/customers", json={"source_id": "x"})
     assert response.status_code == 400
     assert response.json()["request_id"].startswith("v-")
+
+
+# -- errors before the stream starts, over a real loopback server (issue 12 item 2) ----------------
+
+
+async def get_over_loopback(client_kwargs: dict[str, Any], url: str) -> httpx.Response:
+    """`GET url` from the example app served by uvicorn on 127.0.0.1, the body read whole."""
+    with serving_on_loopback(example.create_app(**client_kwargs)) as base_url:
+        async with httpx.AsyncClient(base_url=base_url) as http:
+            return await http.get(url)
+
+
+async def test_an_upstream_503_on_the_first_page_is_a_5xx_not_an_empty_200(
+    voucherify_fake: FakeVoucherify, conformance: Conformance
+) -> None:
+    voucherify_fake.seed_customers(5)
+    voucherify_fake.inject_fault(503, path="/v1/customers", method="GET")
+    kwargs = {**conformance.client_kwargs(voucherify_fake), "max_retries": 0}
+    response = await get_over_loopback(kwargs, "/customers.ndjson")
+    assert response.status_code == 502
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["request_id"].startswith("v-")
+
+
+async def test_a_rejected_key_is_our_misconfiguration_a_500_without_the_details(
+    voucherify_fake: FakeVoucherify, conformance: Conformance
+) -> None:
+    voucherify_fake.inject_fault(401, path="/v1/customers", method="GET")
+    response = await get_over_loopback(
+        conformance.client_kwargs(voucherify_fake), "/customers.ndjson"
+    )
+    assert response.status_code == 500
+    assert response.json() == {"error": "the service is misconfigured"}
+
+
+@pytest.mark.parametrize("limit", ["0", "101"])
+async def test_a_bad_limit_is_a_422_naming_it_and_nothing_is_sent_upstream(
+    voucherify_fake: FakeVoucherify, conformance: Conformance, limit: str
+) -> None:
+    response = await get_over_loopback(
+        conformance.client_kwargs(voucherify_fake), f"/customers.ndjson?limit={limit}"
+    )
+    assert response.status_code == 422
+    assert "limit" in response.json()["detail"]
+    assert voucherify_fake.requests == []
+
+
+async def test_the_limit_argument_sets_the_page_size_of_every_request(
+    voucherify_fake: FakeVoucherify, conformance: Conformance
+) -> None:
+    voucherify_fake.seed_customers(25)
+    response = await get_over_loopback(
+        conformance.client_kwargs(voucherify_fake), "/customers.ndjson?limit=10"
+    )
+    assert response.status_code == 200
+    assert len(response.text.splitlines()) == 25
+    assert [r.query["limit"] for r in voucherify_fake.requests] == [["10"]] * 3
+
+
+async def test_a_later_page_failing_cuts_the_stream_off_rather_than_ending_it_cleanly(
+    voucherify_fake: FakeVoucherify, conformance: Conformance
+) -> None:
+    voucherify_fake.seed_customers(250)
+    kwargs = failing_after_the_first_page(
+        conformance.client_kwargs(voucherify_fake), voucherify_fake
+    )
+    with pytest.raises(httpx.RemoteProtocolError):  # the chunked body never ends
+        await get_over_loopback(kwargs, "/customers.ndjson")

@@ -103,6 +103,10 @@ async def pagination(client: AsyncClient) -> None:
         "cust_1", order="-id", filters={"holder_role": {"conditions": {"$is": "OWNER"}}}
     )
     print(events, old, held)
+    started: AsyncPager[Customer] = await client.customers.iter_all().start()
+    matching: int | None = started.total
+    sent: int = started.requests
+    print(matching, sent)
 
 
 async def bulk(client: AsyncClient) -> None:

@@ -91,23 +91,25 @@ async def export_customers(
     """Write every customer matching `filters` to `stream`; return the count and seconds taken.
 
     One page is held in memory at a time (plus the one being prefetched). The progress bar's
-    total is the API's `total` for the filters, read with one extra `limit=1` request.
+    total is the API's `total` for the filters, read from the walk's first page: the export
+    sends the walk's page requests and no other.
     """
     started = time.monotonic()
-    total = (await client.customers.list(limit=1, **filters)).total
-    if max_items is not None and total is not None:
-        total = min(total, max_items)
     writer = _Writer(stream, fmt)
     count = 0
-    with tqdm(
-        total=total,
-        unit=" customers",
-        disable=not progress,
-        dynamic_ncols=True,
-        smoothing=0.1,
-        mininterval=0.2,
-    ) as bar:
-        async with client.customers.iter_all(limit=100, max_items=max_items, **filters) as pager:
+    async with client.customers.iter_all(limit=100, max_items=max_items, **filters) as pager:
+        await pager.start()
+        total = pager.total
+        if max_items is not None and total is not None:
+            total = min(total, max_items)
+        with tqdm(
+            total=total,
+            unit=" customers",
+            disable=not progress,
+            dynamic_ncols=True,
+            smoothing=0.1,
+            mininterval=0.2,
+        ) as bar:
             async for page in pager.pages():
                 writer.write(page)
                 count += len(page)
