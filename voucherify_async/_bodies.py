@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from ._convert import converter, unstructure_request
 from ._models import Address, CustomerUpdate
-from ._params import encode_date
+from ._params import check_json_value, encode_date
 from ._types import NOT_GIVEN
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "check_records",
     "consents_body",
     "customer_body",
+    "metadata_body",
     "names_a_customer",
 ]
 
@@ -45,9 +46,7 @@ def customer_body(**fields: Any) -> dict[str, Any]:
         elif name == "address":
             body[name] = address_body(value)
         elif name == "metadata":
-            if not isinstance(value, Mapping):
-                raise TypeError(f"metadata must be a mapping, got {type(value).__name__}")
-            body[name] = converter.unstructure(dict(value))
+            body[name] = metadata_body(value)
         else:
             if not isinstance(value, str):
                 raise TypeError(f"{name} must be a str, got {type(value).__name__}")
@@ -63,8 +62,24 @@ def names_a_customer(body: Mapping[str, Any]) -> bool:
     return any(body.get(key) for key in _UPSERT_KEYS)
 
 
+def metadata_body(value: object) -> dict[str, Any]:
+    """A metadata mapping as JSON (create/update and the metadata bulk update).
+
+    Raises:
+        TypeError: for a value that is not a mapping.
+        ValueError: for a naive datetime or a NaN/infinite float anywhere inside, naming its
+            key path (`metadata.nested.v`).
+    """
+    if not isinstance(value, Mapping):
+        raise TypeError(f"metadata must be a mapping, got {type(value).__name__}")
+    check_json_value(value, "metadata")
+    out: dict[str, Any] = converter.unstructure(dict(value))
+    return out
+
+
 def address_body(value: object) -> dict[str, Any]:
-    """An `Address` or a mapping, as JSON."""
+    """An `Address` or a mapping, as JSON (checked like metadata, as `address.<key>`)."""
+    check_json_value(value, "address")
     if isinstance(value, Address):
         out: dict[str, Any] = converter.unstructure(value)
         return out
@@ -85,6 +100,7 @@ def bulk_record(record: object, index: int) -> dict[str, Any]:
         raise TypeError(
             f"records[{index}] must be a CustomerUpdate or a mapping, got {type(record).__name__}"
         )
+    check_json_value(record, f"records[{index}]")
     body = unstructure_request(record)
     source_id = body.get("source_id")
     if not isinstance(source_id, str) or not source_id:

@@ -6,6 +6,7 @@ import contextlib
 import copy
 import json
 import logging
+import math
 import os
 import platform
 import time
@@ -26,6 +27,7 @@ from ._errors import (
 from ._extras import Extras, QueryValue
 from ._hooks import Hook, RequestEvent, ResponseEvent, RetryEvent, hooks_of
 from ._logging import log_attempt, log_retry, logger
+from ._params import check_duration
 from ._raw import capture
 from ._response import (
     decode_body,
@@ -89,7 +91,7 @@ class AsyncClient:
         origin: the `Origin` header sent with client-side (`/client/v1`) calls.
         base_url: the API root; default `$VOUCHERIFY_BASE_URL`, else `https://api.voucherify.io`.
         cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`.
-        timeout: seconds (or an `httpx.Timeout`) for each request.
+        timeout: seconds (or an `httpx.Timeout`) for each request; `math.inf` for none.
         max_retries: retries after the first try of a failed request; 0 disables them. Which
             failures are retried, for which requests, is in `docs/reliability.md`.
         http_client: an `httpx.AsyncClient` to share; the SDK never closes one it did not open.
@@ -111,7 +113,7 @@ class AsyncClient:
     Raises:
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
-            `http_backend="aiohttp"` under trio, ...).
+            a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, ...).
         TypeError: for a hook that is not callable.
         ModuleNotFoundError: for `http_backend="aiohttp"` without aiohttp installed.
     """
@@ -225,7 +227,8 @@ class AsyncClient:
 
         Args:
             max_retries: retries after the first try; 0 disables them.
-            timeout: seconds (or an `httpx.Timeout`) for each request; None waits forever.
+            timeout: seconds (or an `httpx.Timeout`) for each request; None or `math.inf`
+                waits forever.
             extra_headers: headers added to every request of the copy (e.g. a tracing header),
                 on top of those of this client; a name given again replaces its value.
                 Credentials, `Origin`, `Content-Type`, `Accept` and the other framing headers
@@ -238,8 +241,9 @@ class AsyncClient:
             on_retry: replaces the `on_retry` hook in the copy; None removes it.
 
         Raises:
-            ValueError: for a negative `max_retries`, a protected header, or a header name or
-                value with CR, LF, NUL or non-ASCII characters (nothing is sent).
+            ValueError: for a negative `max_retries`, a NaN, zero or negative `timeout`, a
+                protected header, or a header name or value with CR, LF, NUL or non-ASCII
+                characters (nothing is sent).
             TypeError: for `extra_headers`/`extra_query` of the wrong shape, or a hook that is
                 not callable.
         """
@@ -360,7 +364,10 @@ class AsyncClient:
             params = self._extras.apply_query(params)
         content: bytes | None = None
         if json_body is not None:
-            content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+            # allow_nan=False: the bodies are checked already; never send NaN as if it were JSON.
+            content = json.dumps(
+                json_body, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            ).encode()
             headers = {**headers, "Content-Type": "application/json"}
         safe = replay_safe(method, idempotent=idempotent)
         starts = _file_positions(files)
@@ -552,7 +559,22 @@ class _Shared:
 
 
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
-    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+    """Check `timeout` (seconds > 0, or None / `math.inf` for none) as an `httpx.Timeout`.
+
+    Each phase of an `httpx.Timeout` is checked too, so a NaN never reaches the event loop.
+    """
+    if isinstance(timeout, httpx.Timeout):
+        phases = {
+            phase: None if seconds is None else _seconds(seconds, f"timeout.{phase}")
+            for phase, seconds in timeout.as_dict().items()
+        }
+        return httpx.Timeout(**phases)
+    return httpx.Timeout(None if timeout is None else _seconds(timeout, "timeout"))
+
+
+def _seconds(value: object, name: str) -> float | None:
+    seconds = check_duration(value, name, infinite=True)
+    return None if math.isinf(seconds) else seconds
 
 
 def _check_max_retries(max_retries: object) -> None:

@@ -43,9 +43,16 @@ class ResponseShapeError(Exception):
 
 
 def format_datetime(value: datetime) -> str:
-    """Encode an aware datetime as the API writes them: UTC, milliseconds, `Z`."""
-    utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    """Encode an aware datetime as the API writes them: UTC, milliseconds, `Z`, 4-digit year.
+
+    Raises:
+        ValueError: for a naive datetime (`astimezone` would read it in local time).
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"a naive datetime cannot be sent, make it timezone-aware: {value!r}")
+    utc = value.astimezone(UTC).replace(tzinfo=None)
+    # isoformat, unlike strftime("%Y") on glibc, writes year 999 as 0999.
+    return utc.isoformat(timespec="milliseconds") + "Z"
 
 
 def _structure_datetime(value: Any, _: type) -> datetime:

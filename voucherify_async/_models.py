@@ -365,8 +365,17 @@ class AsyncAction:
 
     @property
     def finished(self) -> bool:
-        """Whether the action has ended, successfully (`DONE`) or not (`FAILED`)."""
-        return self.status in ("DONE", "FAILED")
+        """Whether the action has ended: any status but a pending one.
+
+        `ENQUEUED`, `ACCEPTED` and `IN_PROGRESS` are pending; `DONE`, `FAILED` and any status
+        this SDK does not know (a `CANCELED` the API may add) have ended. An action without a
+        status has not (yet) said it ended.
+        """
+        return self.status is not None and self.status not in (
+            "ENQUEUED",
+            "ACCEPTED",
+            "IN_PROGRESS",
+        )
 
 
 @define(kw_only=True)

@@ -6,21 +6,29 @@ argument never costs a request.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, Final
 from urllib.parse import quote
 
-from ._convert import format_datetime
+import attrs
+
+from ._convert import EXTRA, format_datetime
 
 __all__ = [
     "check_choice",
+    "check_duration",
     "check_int_range",
+    "check_json_value",
     "deep_object_query",
     "encode_date",
     "encode_datetime",
     "path_segment",
 ]
+
+_PLAIN: Final = frozenset({str, int, bool, type(None)})
+_NOT_FINITE: Final = "must be a finite number (JSON has no NaN or Infinity)"
 
 
 def path_segment(value: object, name: str = "customer_id") -> str:
@@ -75,12 +83,92 @@ def encode_datetime(value: object, name: str) -> str:
         raise TypeError(
             f"{name} must be a datetime or an ISO-8601 string, got {type(value).__name__}"
         )
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise ValueError(
-            f"{name} must be timezone-aware (e.g. datetime.now(UTC) or '...Z'); "
+    return format_datetime(_checked_datetime(parsed, name))
+
+
+def _checked_datetime(value: datetime, name: str) -> datetime:
+    """Return `value` if it is aware and its UTC form is a date-time JSON can carry."""
+    problem = _datetime_problem(value)
+    if problem is not None:
+        raise ValueError(f"{name} {problem}")
+    return value
+
+
+def _datetime_problem(value: datetime) -> str | None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        return (
+            "must be timezone-aware (e.g. datetime.now(UTC) or '...Z'); "
             f"a naive value would be shifted by the local UTC offset: {value!r}"
         )
-    return format_datetime(parsed)
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return f"falls outside the years 1..9999 in UTC: {value!r}"
+    return None
+
+
+def check_json_value(value: object, path: str) -> None:
+    """Refuse, anywhere inside a request body value, what JSON cannot carry faithfully.
+
+    A naive `datetime` would be read in this machine's local time and sent shifted; NaN and
+    ±Infinity are not JSON (most servers reject the body, some read them as null).
+
+    Args:
+        value: the value as the caller gave it: mappings, lists, attrs models (`CustomerUpdate`,
+            `Address`), scalars.
+        path: where `value` sits in the call, as the error names it (`metadata`, `records[3]`).
+
+    Raises:
+        ValueError: naming the key path of the first such value (`metadata.nested.v`).
+    """
+    found = _unsendable(value)
+    if found is not None:
+        where, problem = found
+        raise ValueError(f"{path}{where} {problem}")
+
+
+def _unsendable(value: object) -> tuple[str, str] | None:
+    """The sub-path and the problem of the first value JSON cannot carry, or None.
+
+    The path is built only on the way back from a problem (most bodies have none), which keeps
+    the walk cheaper than encoding the body.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else ("", _NOT_FINITE)
+    if isinstance(value, datetime):
+        problem = _datetime_problem(value)
+        return None if problem is None else ("", problem)
+    if isinstance(value, dict | Mapping):
+        for key, item in value.items():
+            if (found := _unsendable(item)) is not None:
+                return f".{key}{found[0]}", found[1]
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            if (found := _unsendable(item)) is not None:
+                return f"[{index}]{found[0]}", found[1]
+    elif attrs.has(kind):
+        for field in attrs.fields(kind):
+            if (found := _unsendable(getattr(value, field.name))) is not None:
+                # The `extra` mapping is sent beside the named fields: its keys sit one level up.
+                where = "" if field.name == EXTRA else f".{field.name}"
+                return where + found[0], found[1]
+    return None
+
+
+def check_duration(value: object, name: str, *, infinite: bool = False) -> float:
+    """Return `value` if it is a number of seconds > 0; `infinite` lets `math.inf` through.
+
+    NaN is refused by name: every comparison with it is false, so it slips past `<= 0`.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, got {type(value).__name__}")
+    if math.isnan(value) or value <= 0 or (math.isinf(value) and not infinite):
+        allowed = "> 0 (math.inf for no limit)" if infinite else "finite and > 0"
+        raise ValueError(f"{name} must be {allowed} seconds, got {value!r}")
+    return float(value)
 
 
 def encode_date(value: object, name: str) -> str:

@@ -13,7 +13,7 @@ import anyio
 
 from ._errors import APITimeoutError
 from ._models import AsyncAction, AsyncActionRef
-from ._params import path_segment
+from ._params import check_duration, path_segment
 from ._raw import raw_variant
 from ._resource import APIResource
 
@@ -48,28 +48,31 @@ class AsyncActions(APIResource):
         timeout: float = 300.0,  # noqa: ASYNC109 (the documented name; not a per-request timeout)
         poll_interval: float = 1.0,
     ) -> AsyncAction:
-        """Poll an async action until it is `DONE` or `FAILED`, and return it either way.
+        """Poll an async action until it has ended, and return it however it ended.
 
-        The interval between polls starts at `poll_interval` and grows by half each time, up to
-        10 seconds. A `FAILED` action is returned with its `result`, not raised: look at
-        `action.status` and `action.result` (`failed_count`, `errors`, `failed`).
+        An action has ended at any status but the pending `ENQUEUED`, `ACCEPTED` and
+        `IN_PROGRESS` (`AsyncAction.finished`): `DONE`, `FAILED`, or a status this SDK does not
+        know, returned as it is. A `FAILED` action is returned with its `result`, not raised: look
+        at `action.status` and `action.result` (`failed_count`, `errors`, `failed`). The interval
+        between polls starts at `poll_interval` and grows by half each time, up to 10 seconds.
 
         Args:
             ref_or_id: the `AsyncActionRef` a bulk call returned, or the action's id (`aa_...`).
-            timeout: seconds to wait in all, polls included.
-            poll_interval: seconds before the second poll.
+            timeout: seconds to wait in all, polls included; `math.inf` waits as long as it
+                takes.
+            poll_interval: seconds before the second poll (finite).
 
         Returns:
-            The finished action (`status` `DONE` or `FAILED`).
+            The ended action (`status` `DONE`, `FAILED` or one the SDK does not know).
 
         Raises:
-            APITimeoutError: the action had not finished after `timeout` seconds.
-            ValueError: for a non-positive `timeout` or `poll_interval`.
+            APITimeoutError: the action had not ended after `timeout` seconds.
+            ValueError: for a NaN, zero or negative `timeout` or `poll_interval`, or an infinite
+                `poll_interval` (nothing is sent).
+            TypeError: for a `timeout` or `poll_interval` that is not a number.
         """
-        if timeout <= 0:
-            raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
-        if poll_interval <= 0:
-            raise ValueError(f"poll_interval must be > 0 seconds, got {poll_interval!r}")
+        check_duration(timeout, "timeout", infinite=True)
+        check_duration(poll_interval, "poll_interval")
         action_id = _action_id(ref_or_id)
         last: AsyncAction | None = None
         with anyio.move_on_after(timeout):

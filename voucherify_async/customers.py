@@ -17,10 +17,10 @@ from ._bodies import (
     bulk_body,
     consents_body,
     customer_body,
+    metadata_body,
     names_a_customer,
 )
 from ._bulk import bulk_update
-from ._convert import converter
 from ._cursors import Cursor, LastItemCursor, NextIdCursor, customers_cursor
 from ._models import (
     ActivitiesPage,
@@ -110,7 +110,8 @@ class Customers(APIResource):
 
         Raises:
             TypeError: for an argument of the wrong type (nothing is sent).
-            ValueError: for a malformed date (nothing is sent).
+            ValueError: for a malformed date, or a naive datetime or NaN/infinite float in
+                `metadata` or `address`, naming its key path (nothing is sent).
             APIStatusError: when the API refuses the request.
         """
         body = customer_body(
@@ -158,6 +159,8 @@ class Customers(APIResource):
 
         Raises:
             NotFoundError: no customer has that id or source_id.
+            ValueError: for a malformed date, or a naive datetime or NaN/infinite float in
+                `metadata` or `address`, naming its key path (nothing is sent).
         """
         path = f"{BASE}/{path_segment(customer_id)}"
         body = customer_body(
@@ -594,7 +597,8 @@ class Customers(APIResource):
         `POST /v1/customers/bulk/async` (the body is a JSON array).
 
         Raises:
-            ValueError: for no records, more than 100, or a record without `source_id`.
+            ValueError: for no records, more than 100, a record without `source_id`, or a naive
+                datetime or NaN/infinite float in a record (`records[3].metadata.x`).
         """
         return await self._send_bulk(bulk_body(records))
 
@@ -671,7 +675,8 @@ class Customers(APIResource):
         `POST /v1/customers/metadata/async`. No count limit beyond the API's 10 MB body.
 
         Raises:
-            ValueError: for no source ids or an empty one.
+            ValueError: for no source ids or an empty one, or a naive datetime or NaN/infinite
+                float in `metadata` (`metadata.nested.v`).
             TypeError: for a plain string instead of a list of them.
         """
         if isinstance(source_ids, str | bytes):
@@ -682,9 +687,7 @@ class Customers(APIResource):
         for index, source_id in enumerate(ids):
             if not isinstance(source_id, str) or not source_id:
                 raise ValueError(f"source_ids[{index}] must be a non-empty string")
-        if not isinstance(metadata, Mapping):
-            raise TypeError(f"metadata must be a mapping, got {type(metadata).__name__}")
-        body = {"source_ids": ids, "metadata": converter.unstructure(dict(metadata))}
+        body = {"source_ids": ids, "metadata": metadata_body(metadata)}
         return await self._request("POST", f"{BASE}/metadata/async", AsyncActionRef, json_body=body)
 
     async def update_consents(self, customer_id: str, consents: Mapping[str, bool]) -> None:

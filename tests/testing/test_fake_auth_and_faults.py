@@ -196,3 +196,23 @@ async def test_unknown_route_and_method_answer_error_bodies(
     assert missing.json()["key"] == "not_found"
     assert wrong.status_code == 405
     assert wrong.json()["message"] == "HTTP Method Not Allowed"
+
+
+async def test_wrong_method_lists_every_method_of_the_path_in_allow(
+    raw: httpx.AsyncClient, fake: FakeVoucherify
+) -> None:
+    fake.add_customer(source_id="c")
+    expected = {
+        "/v1/customers": "GET, HEAD, POST",
+        "/v1/customers/c": "DELETE, GET, HEAD, PUT",
+        "/v1/customers/c/consents": "PUT",
+        "/v1/customers/bulk/async": "POST",
+        "/v1/async-actions/aa_1": "GET, HEAD",
+    }
+
+    for path, allow in expected.items():
+        response = await raw.request("PATCH", path, headers=fake.server_headers())
+
+        assert response.status_code == 405, path
+        assert response.headers["allow"] == allow, path
+        assert response.json()["details"] == "PATCH is not supported by this endpoint."

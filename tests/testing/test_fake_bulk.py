@@ -114,6 +114,52 @@ async def test_import_csv_maps_columns_and_reports_failed_rows(
     assert fake.get_customer("broken") is None
 
 
+async def test_import_csv_takes_a_file_part_without_filename(
+    http: httpx.AsyncClient, fake: FakeVoucherify
+) -> None:
+    csv = "\ufeffSource_id,Name\nzoe,Zoë Ł\n".encode()
+
+    response = await http.post("/v1/customers/importCSV", files={"file": (None, csv, "text/csv")})
+    result = await action(http, response)
+
+    assert result["result"]["done_count"] == 1  # type: ignore[index]
+    zoe = fake.get_customer("zoe")
+    assert zoe is not None
+    assert zoe["name"] == "Zoë Ł"
+
+
+async def test_import_csv_without_filename_rejects_what_a_named_file_rejects(
+    raw: httpx.AsyncClient, fake: FakeVoucherify
+) -> None:
+    latin1 = "Source_id,Name\nzoe,Zoë\n".encode("latin-1")
+    answers = [
+        await raw.post(
+            "/v1/customers/importCSV",
+            files={"file": (filename, latin1, "text/csv")},
+            headers=fake.server_headers(),
+        )
+        for filename in ("c.csv", None)
+    ]
+
+    assert [a.status_code for a in answers] == [400, 400]
+    assert answers[0].json()["details"] == answers[1].json()["details"]
+    assert fake.get_customer("zoe") is None
+
+
+async def test_import_csv_without_filename_takes_more_than_a_megabyte(
+    http: httpx.AsyncClient, fake: FakeVoucherify
+) -> None:
+    rows = "".join(f"s{n},{'x' * 1000}\n" for n in range(1100))
+    csv = f"Source_id,Name\n{rows}".encode()
+    assert len(csv) > 1024 * 1024
+
+    result = await action(
+        http, await http.post("/v1/customers/importCSV", files={"file": (None, csv, "text/csv")})
+    )
+
+    assert result["result"]["done_count"] == 1100  # type: ignore[index]
+
+
 async def test_import_csv_needs_a_file_part(raw: httpx.AsyncClient, fake: FakeVoucherify) -> None:
     response = await raw.post(
         "/v1/customers/importCSV",
@@ -123,6 +169,20 @@ async def test_import_csv_needs_a_file_part(raw: httpx.AsyncClient, fake: FakeVo
 
     assert response.status_code == 400
     assert response.json()["key"] == "invalid_payload"
+
+
+async def test_import_csv_unparsable_multipart_is_400_invalid_payload(
+    raw: httpx.AsyncClient, fake: FakeVoucherify
+) -> None:
+    response = await raw.post(
+        "/v1/customers/importCSV",
+        content=b"Source_id\nx\n",
+        headers={**fake.server_headers(), "content-type": "multipart/form-data"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["key"] == "invalid_payload"
+    assert response.json()["details"] == "Missing boundary in multipart."
 
 
 async def test_async_action_can_report_in_progress_first(

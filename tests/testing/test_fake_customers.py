@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
+import pytest
 
 from voucherify_async.testing import FakeVoucherify, ManualClock
 
@@ -121,6 +124,21 @@ async def test_invalid_body_is_400_invalid_payload(
     assert "birthdate" in response.json()["details"]
 
 
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+async def test_a_body_with_a_non_json_number_is_400_invalid_payload(
+    raw: httpx.AsyncClient, fake: FakeVoucherify, constant: bytes
+) -> None:
+    response = await raw.post(
+        "/v1/customers",
+        content=b'{"source_id": "n", "metadata": {"x": ' + constant + b"}}",
+        headers={**fake.server_headers(), "content-type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["key"] == "invalid_payload"
+    assert fake.get_customer("n") is None
+
+
 async def test_delete_is_204_without_body_then_404(http: httpx.AsyncClient) -> None:
     await http.post("/v1/customers", json={"source_id": "gone"})
 
@@ -147,6 +165,42 @@ async def test_permanent_deletion_returns_misspelt_object_and_counts(
     assert body["status"] == "DONE"
     assert body["data_json"]["customer_events"] == 3
     assert fake.get_customer("p") is None
+
+
+async def test_permanent_deletion_counts_the_segments_the_customer_was_in(
+    http: httpx.AsyncClient, fake: FakeVoucherify
+) -> None:
+    fake.add_customer(source_id="p")
+    fake.add_customer(source_id="q")
+    fake.add_segment("vip", customer_ids=["p", "q"])
+    fake.add_segment("new", customer_ids=["p"])
+    fake.add_segment("other", customer_ids=["q"])
+
+    response = await http.post("/v1/customers/p/permanent-deletion")
+
+    assert response.json()["data_json"]["segments"] == 2
+    assert (await http.get("/v1/customers/q/segments")).json()["total"] == 2
+
+
+async def test_null_address_parts_are_cleared_like_null_fields(
+    raw: httpx.AsyncClient, fake: FakeVoucherify
+) -> None:
+    fake.add_customer(source_id="a", name="A", address={"city": "Oslo", "country": "NO"})
+    headers = fake.server_headers()
+
+    partial = await raw.put(
+        "/v1/customers/a",
+        json={"name": None, "address": {"city": None, "country": "SE"}},
+        headers=headers,
+    )
+    emptied = await raw.put("/v1/customers/a", json={"address": {"city": None}}, headers=headers)
+
+    assert "name" not in partial.json()
+    assert partial.json()["address"] == {"country": "SE"}
+    assert emptied.json()["address"] is None
+    stored = fake.get_customer("a")
+    assert stored is not None
+    assert stored["address"] is None
 
 
 async def test_unsupported_content_type_is_415(
@@ -188,3 +242,11 @@ async def test_requests_are_recorded_raw_and_parsed(
     assert updated.raw_path == "/v1/customers/a%2Fb"
     assert updated.path == "/v1/customers/a/b"
     assert updated.json() == {"name": "x"}
+
+
+def test_timestamps_before_year_1000_keep_four_digits() -> None:
+    fake = FakeVoucherify(clock=ManualClock(datetime(999, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)))
+
+    customer = fake.add_customer(source_id="old")
+
+    assert customer["created_at"] == "0999-01-02T03:04:05.678Z"

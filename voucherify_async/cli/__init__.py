@@ -3,8 +3,9 @@
 Install it with `pip install 'voucherify-async[cli]'` (click and tqdm). Credentials come from
 `VOUCHERIFY_APP_ID` / `VOUCHERIFY_SECRET_KEY` (and `VOUCHERIFY_BASE_URL`), as for `AsyncClient()`;
 `--fake` runs on the embedded fake API instead. Exit codes: 0 success, 1 an API or connection
-error (the message names the request id), 2 a usage or configuration error, 3 an import that
-finished with rows it could not apply, 130 interrupted.
+error (the message names the request id) or an import whose action ended other than `DONE`, 2 a
+usage or configuration error, 3 an import that finished with rows it could not apply, 130
+interrupted.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -112,8 +113,9 @@ def cli(ctx: click.Context, fake: bool, fake_seed: int, cluster: str | None) -> 
     """Voucherify customers from the command line.
 
     Credentials come from VOUCHERIFY_APP_ID and VOUCHERIFY_SECRET_KEY (and VOUCHERIFY_BASE_URL
-    for a dedicated host). Exit codes: 0 success, 1 API or connection error, 2 usage or
-    configuration error, 3 an import finished with failed rows, 130 interrupted.
+    for a dedicated host). Exit codes: 0 success, 1 API or connection error (or an import whose
+    action ended other than DONE), 2 usage or configuration error, 3 an import finished with
+    failed rows, 130 interrupted.
     """
     if fake_seed and not fake:
         raise click.UsageError("--fake-seed needs --fake")
@@ -194,12 +196,20 @@ def export_command(
         run(settings, work)
 
 
+def _not_nan(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    # click.FloatRange lets NaN through: every comparison with it is false.
+    if math.isnan(value):
+        raise click.BadParameter("must be a number of seconds, not nan")
+    return value
+
+
 @customers.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--wait", is_flag=True, help="Wait for the import to finish and report it.")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
+    callback=_not_nan,
     default=600.0,
     show_default=True,
     help="With --wait: give up after this many seconds.",
@@ -225,7 +235,7 @@ def import_command(settings: Settings, /, file: Path, wait: bool, timeout: float
         click.echo(f"{action.status}: {done} imported, {failed_count} failed", err=True)
         for row in failed:
             click.echo(f"  row {row.row} ({row.source_id}): {row.reason}", err=True)
-        if action.status == "FAILED":
+        if action.status != "DONE":  # FAILED, or a status the SDK does not know (CANCELED)
             return EXIT_API_ERROR
         return EXIT_ROWS_FAILED if failed_count else 0
 

@@ -6,6 +6,7 @@ Path parameters arrive percent-encoded (see `_middleware`) and are decoded here.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -22,6 +23,8 @@ from ._errors import FakeAPIError, invalid_payload
 from ._query import FakeQuery, parse_query
 from ._redeemables import list_redeemables
 from ._store import Store
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class Handlers:
@@ -55,7 +58,7 @@ class Handlers:
                 f"Content-Type '{content_type}' is not supported, use application/json",
             )
         try:
-            return json.loads(body) if body else None
+            return json.loads(body, parse_constant=_not_json) if body else None
         except ValueError as exc:
             raise invalid_payload(f"Malformed JSON: {exc}") from None
 
@@ -142,11 +145,14 @@ class Handlers:
         """POST /v1/customers/importCSV (multipart, part `file`) -> 202."""
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
             raise invalid_payload("The payload must be multipart/form-data with a 'file' part")
-        async with request.form() as form:
+        async with _as_latin1(request).form(max_part_size=MAX_BODY_BYTES) as form:
             upload = form.get("file")
-            if not isinstance(upload, UploadFile):
+            if isinstance(upload, UploadFile):
+                content = await upload.read()
+            elif isinstance(upload, str):
+                content = upload.encode("latin-1")
+            else:
                 raise invalid_payload("file: property is required, must be a file")
-            content = await upload.read()
         return self._accepted(self.actions.import_csv(content, self._request_id(request)))
 
     async def bulk_update(self, request: Request) -> Response:
@@ -163,6 +169,24 @@ class Handlers:
         """GET /v1/async-actions/{asyncActionId}."""
         action_id = unquote(request.path_params["action_id"])
         return JSONResponse(self.actions.get(action_id))
+
+
+def _not_json(constant: str) -> Any:
+    """Refuse `NaN`, `Infinity` and `-Infinity`, which Python's json reads but JSON lacks."""
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _as_latin1(request: Request) -> Request:
+    """Return `request` with its multipart body's charset set to latin-1.
+
+    Starlette keeps a part sent without a filename (the spec does not require one) as text
+    decoded with the body's charset; latin-1 maps each byte to one character, so that text
+    encodes back to the exact bytes sent. The last `charset` parameter wins.
+    """
+    content_type = request.headers["content-type"] + "; charset=latin-1"
+    headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
+    headers.append((b"content-type", content_type.encode("latin-1")))
+    return Request({**request.scope, "headers": headers}, request.receive)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -185,7 +209,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             "details": details,
             "request_id": request_id,
         }
-        return JSONResponse(body, status_code=405, headers=exc.headers)
+        # Starlette joins a set: sort it, so the header does not change from run to run.
+        allow = sorted(method.strip() for method in (exc.headers or {})["Allow"].split(","))
+        return JSONResponse(body, status_code=405, headers={"Allow": ", ".join(allow)})
+    if exc.status_code == 400:  # a multipart body Starlette cannot parse
+        return JSONResponse(invalid_payload(exc.detail).body(request_id), status_code=400)
     error = FakeAPIError(
         exc.status_code, "not_found", "Resource not found", f"Cannot find route {request.url.path}"
     )
@@ -196,29 +224,52 @@ def build_app(store: Store, actions: FakeAsyncActions) -> Starlette:
     """Return the Starlette app serving the customers API subset over `store`."""
     h = Handlers(store, actions)
     customer = "/v1/customers/{customer_id}"
-    routes = [
-        Route("/v1/customers", h.list_customers, methods=["GET"]),
-        Route("/v1/customers", h.create_customer, methods=["POST"]),
-        Route("/v1/customers/importCSV", h.import_csv, methods=["POST"]),
-        Route("/v1/customers/bulk/async", h.bulk_update, methods=["POST"]),
-        Route("/v1/customers/metadata/async", h.metadata_update, methods=["POST"]),
-        Route(customer, h.get_customer, methods=["GET"]),
-        Route(customer, h.update_customer, methods=["PUT"]),
-        Route(customer, h.delete_customer, methods=["DELETE"]),
-        Route(f"{customer}/permanent-deletion", h.delete_permanently, methods=["POST"]),
-        Route(f"{customer}/activity", h.activity, methods=["GET"]),
-        Route(f"{customer}/activities", h.activities, methods=["GET"]),
-        Route(f"{customer}/redeemables", h.redeemables, methods=["GET"]),
-        Route(f"{customer}/segments", h.segments, methods=["GET"]),
-        Route(f"{customer}/consents", h.consents, methods=["PUT"]),
-        Route("/client/v1/customers/{customer_id}/consents", h.consents, methods=["PUT"]),
-        Route("/v1/async-actions/{action_id}", h.async_action, methods=["GET"]),
+    operations: list[tuple[str, str, Endpoint]] = [
+        ("GET", "/v1/customers", h.list_customers),
+        ("POST", "/v1/customers", h.create_customer),
+        ("POST", "/v1/customers/importCSV", h.import_csv),
+        ("POST", "/v1/customers/bulk/async", h.bulk_update),
+        ("POST", "/v1/customers/metadata/async", h.metadata_update),
+        ("GET", customer, h.get_customer),
+        ("PUT", customer, h.update_customer),
+        ("DELETE", customer, h.delete_customer),
+        ("POST", f"{customer}/permanent-deletion", h.delete_permanently),
+        ("GET", f"{customer}/activity", h.activity),
+        ("GET", f"{customer}/activities", h.activities),
+        ("GET", f"{customer}/redeemables", h.redeemables),
+        ("GET", f"{customer}/segments", h.segments),
+        ("PUT", f"{customer}/consents", h.consents),
+        ("PUT", "/client/v1/customers/{customer_id}/consents", h.consents),
+        ("GET", "/v1/async-actions/{action_id}", h.async_action),
     ]
     return Starlette(
-        routes=routes,
+        routes=_routes(operations),
         exception_handlers={
             FakeAPIError: _api_error,
             BodyTooLarge: _too_large,
             HTTPException: _http_error,
         },
     )
+
+
+def _routes(operations: list[tuple[str, str, Endpoint]]) -> list[Route]:
+    """Return one route per path, in first-seen order, dispatching on the method.
+
+    A wrong method then answers 405 with every method of the path in `Allow` (a route per
+    method would name only its own).
+    """
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for method, path, endpoint in operations:
+        by_path.setdefault(path, {})[method] = endpoint
+    return [
+        Route(path, _by_method(methods), methods=list(methods)) for path, methods in by_path.items()
+    ]
+
+
+def _by_method(methods: dict[str, Endpoint]) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        # Starlette lets HEAD through wherever GET is allowed.
+        method = "GET" if request.method == "HEAD" else request.method
+        return await methods[method](request)
+
+    return endpoint

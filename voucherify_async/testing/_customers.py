@@ -122,14 +122,19 @@ def validate_changes(body: Any, *, where: str = "") -> dict[str, Any]:
     return changes
 
 
-def _validate_address(value: Any, path: str) -> dict[str, Any]:
+def _validate_address(value: Any, path: str) -> dict[str, Any] | None:
+    """Return the address's known parts; `None` (clear it) when no part is left.
+
+    A `null` part is left out, as a `null` field is cleared (NOTES §9.5: the API takes
+    `null` everywhere); an address is stored whole, replacing the previous one.
+    """
     if not isinstance(value, dict):
         raise invalid_payload(f"{path}: must be an object")
     address: dict[str, Any] = {}
     for name, part in value.items():
-        if name not in ADDRESS_FIELDS:
+        if name not in ADDRESS_FIELDS or part is None:
             continue
-        if part is not None and not isinstance(part, str):
+        if not isinstance(part, str):
             raise invalid_payload(f"{path}.{name}: must be a string")
         address[name] = part
-    return address
+    return address or None

@@ -131,9 +131,10 @@ class Store:
 
     def delete_permanently(self, customer_id: str) -> dict[str, Any]:
         """Delete a customer with its events and return the `pernament_deletion` object."""
-        record = self.delete(customer_id)
-        events = self.events.pop(record.id, [])
+        record = self.get(customer_id)
         segments = sum(1 for s in self.segments.values() if record.id in s.customer_ids)
+        self.delete(customer_id)
+        events = self.events.pop(record.id, [])
         self.holders.pop(record.id, None)
         return {
             "id": self.ids.random_id("del_"),

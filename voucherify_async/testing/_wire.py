@@ -31,9 +31,8 @@ def to_ms(value: datetime) -> datetime:
 
 
 def wire_datetime(value: datetime) -> str:
-    """Render `value` the way Voucherify does: `2022-08-30T10:17:39.220Z`."""
-    value = to_ms(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    """Render `value` the way Voucherify does: `2022-08-30T10:17:39.220Z` (4-digit year)."""
+    return to_ms(value).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_datetime(text: str) -> datetime:
