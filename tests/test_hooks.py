@@ -222,6 +222,25 @@ async def test_a_hook_s_own_connection_error_is_never_taken_for_the_request_s() 
     assert len(server.requests) == 1  # a bulk POST sent once, not retried as "never sent"
 
 
+@pytest.mark.parametrize(
+    "error", [httpx.ReadTimeout("metrics slow"), httpx.DecodingError("metrics garbled")]
+)
+async def test_any_httpx_error_of_a_hook_stops_the_call_unretried(
+    api: respx.MockRouter, client: AsyncClient, error: httpx.HTTPError
+) -> None:
+    route = api.get("/v1/customers/c").respond(200, json=CUSTOMER)
+
+    def failing(event: RequestEvent) -> None:
+        raise error
+
+    retrying = client.with_options(max_retries=2, on_request=failing)
+    with pytest.raises(RuntimeError, match="on_request hook raised") as info:
+        await retrying.customers.get("c")
+
+    assert info.value.__cause__ is error
+    assert route.call_count == 0
+
+
 async def test_concurrent_calls_each_get_their_own_events(
     api: respx.MockRouter, client: AsyncClient
 ) -> None:

@@ -117,7 +117,7 @@ class Hooks:
         request: httpx.Request,
         path: str,
         attempt: int,
-        outcome: httpx.Response | httpx.TransportError,
+        outcome: httpx.Response | Exception,
         elapsed: float,
     ) -> None:
         """Call `on_response`, if set, for an attempt that got a response or failed."""
@@ -182,12 +182,13 @@ def _checked(kept: Hook[E] | None, given: Hook[E] | NotGiven | None, name: str) 
 async def _call(hook: Hook[E], event: E, name: str) -> None:
     """Call a sync or async hook; what it raises propagates to the caller of the SDK method.
 
-    An `httpx.TransportError` (from the hook's own HTTP call, say) is wrapped in a `RuntimeError`
-    so the request path never takes it for a failure of its own request and retries that.
+    An httpx error (`httpx.HTTPError`, from the hook's own HTTP call, say) is wrapped in a
+    `RuntimeError` so the request path never takes it for a failure of its own request and
+    retries that.
     """
     try:
         result = hook(event)
         if inspect.isawaitable(result):
             await result
-    except httpx.TransportError as exc:
+    except httpx.HTTPError as exc:
         raise RuntimeError(f"the {name} hook raised {type(exc).__name__}: {exc}") from exc
