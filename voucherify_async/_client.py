@@ -10,7 +10,7 @@ import math
 import os
 import platform
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -23,13 +23,16 @@ from ._errors import (
     APITimeoutError,
     RateLimitInfo,
     VoucherifyConfigError,
+    VoucherifyError,
 )
 from ._extras import Extras, QueryValue
 from ._hooks import Hook, RequestEvent, ResponseEvent, RetryEvent, hooks_of
 from ._logging import log_attempt, log_retry, logger
+from ._loop import LoopBinding
 from ._params import check_duration
 from ._raw import capture
 from ._response import (
+    check_success,
     decode_body,
     error_from_response,
     parse_retry_after,
@@ -44,6 +47,8 @@ from ._retry import (
     failure_of_status,
     replay_safe,
 )
+from ._secrets import check_credential, check_destination, mask_exception
+from ._timeouts import AttemptTimeout, attempt_budget, within_budget
 from ._transport import make_transport
 from ._types import NOT_GIVEN, Auth, HttpBackend, NotGiven, Query
 from ._version import __version__
@@ -74,6 +79,13 @@ def _setting(value: str | None, env: str) -> str | None:
     return os.environ.get(env) or None
 
 
+def _credential(value: str | None, argument: str, env: str) -> str | None:
+    """The argument, else the environment variable; refused if it cannot travel in a header."""
+    resolved = _setting(value, env)
+    check_credential(resolved, argument if value is not None else f"${env} ({argument})")
+    return resolved
+
+
 class AsyncClient:
     """An async client for the Voucherify Customers API.
 
@@ -91,7 +103,9 @@ class AsyncClient:
         origin: the `Origin` header sent with client-side (`/client/v1`) calls.
         base_url: the API root; default `$VOUCHERIFY_BASE_URL`, else `https://api.voucherify.io`.
         cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`.
-        timeout: seconds (or an `httpx.Timeout`) for each request; `math.inf` for none.
+        timeout: seconds each attempt may take in all, connect to last byte (`APITimeoutError`
+            when spent; each retry gets it afresh); an `httpx.Timeout` keeps httpx's per-phase
+            meaning only (connect, each read, each write, pool); None or `math.inf` for none.
         max_retries: retries after the first try of a failed request; 0 disables them. Which
             failures are retried, for which requests, is in `docs/reliability.md`.
         http_client: an `httpx.AsyncClient` to share; the SDK never closes one it did not open.
@@ -111,6 +125,10 @@ class AsyncClient:
         on_retry: called with a `RetryEvent` before the wait for each retry.
 
     Raises:
+        VoucherifyConfigError: a credential or `origin` (given or from the environment) holding
+            a character that cannot travel in an HTTP header (control characters such as a
+            stray line break, spaces, non-ASCII); the message names the setting, never the value.
+            Missing credentials raise only when a call needs them.
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
             a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, ...).
@@ -147,14 +165,21 @@ class AsyncClient:
             or max_concurrency < 1
         ):
             raise ValueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
-        self._app_id = _setting(app_id, "VOUCHERIFY_APP_ID")
-        self._secret_key = _setting(secret_key, "VOUCHERIFY_SECRET_KEY")
-        self._client_app_id = _setting(client_app_id, "VOUCHERIFY_CLIENT_APP_ID")
-        self._client_secret_key = _setting(client_secret_key, "VOUCHERIFY_CLIENT_SECRET_KEY")
+        self._app_id = _credential(app_id, "app_id", "VOUCHERIFY_APP_ID")
+        self._secret_key = _credential(secret_key, "secret_key", "VOUCHERIFY_SECRET_KEY")
+        self._client_app_id = _credential(
+            client_app_id, "client_app_id", "VOUCHERIFY_CLIENT_APP_ID"
+        )
+        self._client_secret_key = _credential(
+            client_secret_key, "client_secret_key", "VOUCHERIFY_CLIENT_SECRET_KEY"
+        )
+        check_credential(origin, "origin")
         self._origin = origin
         self._hooks = hooks_of(on_request, on_response, on_retry)
         self._base_url = _resolve_base_url(base_url, cluster)
+        self._base_origin = httpx.URL(self._base_url)
         self._timeout = _as_timeout(timeout)
+        self._budget = attempt_budget(timeout)
         self._retry = RetryPolicy(max_retries=max_retries)
         self._shared = _Shared(
             limiter=anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
@@ -191,7 +216,7 @@ class AsyncClient:
 
     @property
     def timeout(self) -> httpx.Timeout:
-        """The timeout applied to each request."""
+        """The per-phase httpx timeout of each request (a float `timeout` also bounds it whole)."""
         return self._timeout
 
     @property
@@ -227,8 +252,8 @@ class AsyncClient:
 
         Args:
             max_retries: retries after the first try; 0 disables them.
-            timeout: seconds (or an `httpx.Timeout`) for each request; None or `math.inf`
-                waits forever.
+            timeout: seconds each attempt may take in all (or an `httpx.Timeout`, per phase);
+                None or `math.inf` waits forever.
             extra_headers: headers added to every request of the copy (e.g. a tracing header),
                 on top of those of this client; a name given again replaces its value.
                 Credentials, `Origin`, `Content-Type`, `Accept` and the other framing headers
@@ -259,6 +284,7 @@ class AsyncClient:
             clone._retry = attrs.evolve(self._retry, max_retries=max_retries)
         if not isinstance(timeout, NotGiven):
             clone._timeout = _as_timeout(timeout)
+            clone._budget = attempt_budget(timeout)
         clone.customers = Customers(clone)
         clone.async_actions = AsyncActions(clone)
         return clone
@@ -295,6 +321,7 @@ class AsyncClient:
         self._closed = True
         if self._owns_http:
             await self._http.aclose()
+            await self._shared.loop.release()
 
     def _auth_headers(self, auth: Auth) -> dict[str, str]:
         if auth == "client":
@@ -343,19 +370,43 @@ class AsyncClient:
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
         idempotent: bool = False,
+        expect: int = 200,
     ) -> httpx.Response:
         """The one request path: auth, body encoding, retries, logging and error mapping.
 
         Failed attempts are retried per `self._retry` (see `_retry.py`); a request the server may
         have executed is repeated only when `replay_safe` says it is harmless: for its method, or
         because the endpoint passed `idempotent=True`. Cancellation of the caller is never
-        caught: it aborts the attempt (or the wait before the next one) at once.
+        caught: it aborts the attempt (or the wait before the next one) at once. Redirects are
+        never followed; `expect` is the one success status the spec declares for the endpoint.
 
         Raises:
-            APIStatusError: a 4xx/5xx answer (after the retries allowed for it).
+            APIStatusError: an answer outside 2xx (after the retries allowed for it).
+            APIResponseValidationError: a 2xx other than `expect`.
             APIConnectionError: the exchange failed (`APITimeoutError` for timeouts).
-            RuntimeError: the client (or the one owning its pool) has been closed.
+            RuntimeError: the client (or the one owning its pool) has been closed, or is used
+                from another event loop than the one that first used it.
         """
+        try:
+            return await self._send_once_or_retry(
+                method, path, params, json_body, files, auth, idempotent, expect
+            )
+        except VoucherifyError as exc:
+            mask_exception(exc)
+            raise
+
+    async def _send_once_or_retry(
+        self,
+        method: str,
+        path: str,
+        params: Query | None,
+        json_body: Any,
+        files: Mapping[str, Any] | None,
+        auth: Auth,
+        idempotent: bool,
+        expect: int,
+    ) -> httpx.Response:
+        await self._shared.loop.check(self._http.aclose if self._owns_pool else None)
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         headers = self._auth_headers(auth)
@@ -376,10 +427,10 @@ class AsyncClient:
         while True:
             if retries:
                 _rewind(files, starts)
-            request = self._new_request(method, path, params, content, files, headers)
+            request = _url_checked(self._new_request, method, path, params, content, files, headers)
             try:
                 response = await self._attempt(request, path, retries)
-            except httpx.TransportError as exc:
+            except _EXCHANGE_ERRORS as exc:
                 failure = classify_transport_error(exc)
                 decision = self._retry.decide(
                     retries_done=retries,
@@ -391,7 +442,8 @@ class AsyncClient:
                     unsure = failure is Failure.MAYBE_EXECUTED and not safe
                     raise _connection_error(exc, method, path, retries, unsure=unsure) from exc
             else:
-                if response.status_code < 400:
+                if response.is_success:
+                    check_success(response, expect, method=method, path=path)
                     capture(response, attempts=retries + 1)
                     return response
                 error = error_from_response(response, method=method, path=path)
@@ -424,7 +476,7 @@ class AsyncClient:
         """
         query = tuple(params) if params else None
         if not self._owns_pool:
-            return self._http.build_request(
+            request = self._http.build_request(
                 method,
                 self._base_url + path,
                 params=query,
@@ -433,6 +485,8 @@ class AsyncClient:
                 headers=headers,
                 timeout=self._timeout,
             )
+            check_destination(request, self._base_origin)
+            return request
         return httpx.Request(
             method,
             self._base_url + path,
@@ -452,8 +506,12 @@ class AsyncClient:
         started = time.monotonic()
         async with limiter if limiter is not None else contextlib.nullcontext():
             try:
-                response = await self._http.send(request)
-            except httpx.TransportError as exc:
+                response = await within_budget(
+                    self._budget,
+                    request,
+                    lambda: self._http.send(request, follow_redirects=False),
+                )
+            except _EXCHANGE_ERRORS as exc:
                 elapsed = time.monotonic() - started
                 log_attempt(
                     method=request.method,
@@ -509,6 +567,7 @@ class AsyncClient:
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
         idempotent: bool = False,
+        expect: int = 200,
     ) -> T:
         """Send a request and decode its JSON body into `cast_to`."""
         response = await self._send(
@@ -519,6 +578,7 @@ class AsyncClient:
             files=files,
             auth=auth,
             idempotent=idempotent,
+            expect=expect,
         )
         return decode_body(response, cast_to, method=method, path=path)
 
@@ -550,12 +610,28 @@ class _OwnPool(httpx.AsyncClient):
         raise AttributeError("the SDK's own pool sends no cookies")
 
 
+_EXCHANGE_ERRORS = (httpx.TransportError, httpx.DecodingError)
+"""What one exchange may raise: a transport failure, or a body its Content-Encoding garbled."""
+
+
+def _url_checked(build: Callable[..., httpx.Request], *args: Any) -> httpx.Request:
+    """`build(*args)`, with httpx's refusal of the URL (too long, malformed) as a ValueError."""
+    try:
+        return build(*args)
+    except httpx.InvalidURL as exc:
+        method, path = args[0], args[1]
+        raise ValueError(
+            f"{method} {path[:80]}: the arguments make an invalid URL ({exc}); shorten them"
+        ) from None
+
+
 @attrs.define
 class _Shared:
     """State a client shares with its `with_options()` copies."""
 
     limiter: anyio.CapacityLimiter | None
     last_rate_limit: RateLimitInfo | None = None
+    loop: LoopBinding = attrs.field(factory=LoopBinding)
 
 
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
@@ -583,13 +659,14 @@ def _check_max_retries(max_retries: object) -> None:
 
 
 def _connection_error(
-    exc: httpx.TransportError, method: str, path: str, retries: int, *, unsure: bool
+    exc: httpx.RequestError, method: str, path: str, retries: int, *, unsure: bool
 ) -> APIConnectionError:
     tries = f" after {retries + 1} attempts" if retries else ""
     note = "; not retried, as the server may have executed it" if unsure else ""
     if isinstance(exc, httpx.TimeoutException):
+        reason = str(exc) if isinstance(exc, AttemptTimeout) else type(exc).__name__
         return APITimeoutError(
-            f"{method} {path} timed out ({type(exc).__name__}){tries}{note}",
+            f"{method} {path} timed out ({reason}){tries}{note}",
             method=method,
             path=path,
         )

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import attrs
 import httpx
 
-from ._logging import redact_headers
 from ._response import request_id
+from ._secrets import masked_headers
 from ._types import NotGiven
 
 __all__ = ["Hook", "Hooks", "RequestEvent", "ResponseEvent", "RetryEvent", "hooks_of"]
@@ -108,7 +108,7 @@ class Hooks:
             path=path,
             url=str(request.url),
             attempt=attempt,
-            headers=httpx.Headers(redact_headers(request.headers.multi_items())),
+            headers=masked_headers(request.headers),
         )
         await _call(self.on_request, event, "on_request")
 

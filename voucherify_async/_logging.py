@@ -11,16 +11,11 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Final
 
+from ._secrets import REDACTED, SECRET_HEADERS
+
 __all__ = ["log_attempt", "log_retry", "logger", "redact_headers"]
 
 logger: Final = logging.getLogger("voucherify_async")
-
-SECRET_HEADERS: Final = frozenset(
-    {"x-app-token", "x-client-token", "x-app-id", "x-client-application-id", "authorization"}
-)
-"""Headers never logged as they are: the tokens, and the application ids that pair with them."""
-
-REDACTED: Final = "[redacted]"
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:

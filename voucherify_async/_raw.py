@@ -16,8 +16,8 @@ from typing import Generic, ParamSpec, TypeVar
 import attrs
 import httpx
 
-from ._logging import redact_headers
 from ._response import request_id
+from ._secrets import masked_request
 
 __all__ = ["RawResponse", "capture", "raw_variant"]
 
@@ -84,7 +84,7 @@ def raw_variant(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawR
         response = holder.response
         if response is None:  # pragma: no cover - every raw variant sends a request
             raise RuntimeError(f"{method.__qualname__} sent no request")
-        response.request = _masked(response.request)
+        response.request = masked_request(response.request)
         return RawResponse(
             parsed=parsed,
             status_code=response.status_code,
@@ -95,18 +95,3 @@ def raw_variant(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawR
         )
 
     return raw
-
-
-def _masked(request: httpx.Request) -> httpx.Request:
-    """A copy of `request` whose credential headers read `[redacted]`."""
-    try:
-        content: bytes | None = request.content
-    except httpx.RequestNotRead:  # a streamed multipart upload: already sent, not kept
-        content = None
-    return httpx.Request(
-        request.method,
-        request.url,
-        headers=redact_headers(request.headers.multi_items()),
-        content=content,
-        extensions=request.extensions,
-    )
