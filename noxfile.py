@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 from pathlib import Path
 
 import nox
@@ -19,7 +20,7 @@ PRISM_DIR = Path(".prism")  # the npm prefix; git-ignored
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the test suite on asyncio and trio."""
+    """Run the test suite on asyncio (over aiohttp, the default transport) and trio."""
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
 
@@ -94,14 +95,25 @@ def tests_httpx(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def tests_aiohttp(session: nox.Session) -> None:
     """The test suite with every asyncio client on the aiohttp transport, asked for explicitly."""
-    session.install("-e", ".[test,aiohttp]")
+    session.install("-e", ".[test]")
     session.run("pytest", "--http-backend=aiohttp", *session.posargs)
+
+
+def _extra(name: str) -> list[str]:
+    project = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return list(project["optional-dependencies"][name])
 
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks against a plain httpx loop (`-- --with-official` adds the official SDK)."""
-    session.install("-e", ".[bench]")
+    """Benchmarks against a plain httpx loop (`-- --with-official` adds the official SDK).
+
+    The SDK is installed as a user installs it, `pip install voucherify-async` with no extra;
+    next to it only the benchmark's own tools (the `bench` extra's list: the loopback server and
+    the profiler) and, with `--with-official`, the official SDK.
+    """
+    session.install(".")
+    session.install(*_extra("bench"))
     if "--with-official" in session.posargs:
         session.install("voucherify==6.1.1")
     session.run("python", "-m", "benchmarks.run", *session.posargs)

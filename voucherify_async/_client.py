@@ -114,10 +114,12 @@ class AsyncClient:
         max_concurrency: at most this many requests in flight at once across the client and its
             `with_options()` copies (an anyio `CapacityLimiter`); None for no cap.
         http_backend: the transport of the client's own pool: `"aiohttp"` (httpx over aiohttp,
-            asyncio only, needs `voucherify-async[aiohttp]`), `"httpx"` (httpx's own), or
-            `"auto"` (aiohttp when created in a running asyncio loop with aiohttp installed, else
-            httpx); default `$VOUCHERIFY_HTTP_BACKEND`, else `"auto"`. Ignored with `transport=`
-            or `http_client=`.
+            asyncio only), `"httpx"` (httpx's own), or `"auto"` (aiohttp when created in a
+            running asyncio loop, else httpx); default `$VOUCHERIFY_HTTP_BACKEND`, else
+            `"auto"`. Ignored with `transport=` or `http_client=`.
+        proxy: an HTTP(S) proxy for every request of the client's own pool (a URL, credentials
+            allowed, or an `httpx.Proxy`), on either transport; None (the default) follows
+            `$HTTPS_PROXY`, `$HTTP_PROXY`, `$ALL_PROXY` and `$NO_PROXY`.
         on_request: called with a `RequestEvent` before each attempt is sent (a function or an
             `async def` function); see "Hooks" in docs/advanced.md.
         on_response: called with a `ResponseEvent` when each attempt ends, with a response of
@@ -131,9 +133,10 @@ class AsyncClient:
             Missing credentials raise only when a call needs them.
         ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
-            a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, ...).
+            a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, `proxy` with
+            `http_client` or `transport`, a SOCKS `proxy` on aiohttp, ...).
         TypeError: for a hook that is not callable.
-        ModuleNotFoundError: for `http_backend="aiohttp"` without aiohttp installed.
+        ModuleNotFoundError: for the aiohttp transport when aiohttp, a dependency, is missing.
     """
 
     def __init__(
@@ -152,12 +155,17 @@ class AsyncClient:
         transport: httpx.AsyncBaseTransport | None = None,
         max_concurrency: int | None = None,
         http_backend: HttpBackend | None = None,
+        proxy: str | httpx.URL | httpx.Proxy | None = None,
         on_request: Hook[RequestEvent] | None = None,
         on_response: Hook[ResponseEvent] | None = None,
         on_retry: Hook[RetryEvent] | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
+        if proxy is not None and (http_client is not None or transport is not None):
+            raise ValueError(
+                "proxy applies to the client's own pool: not with http_client or transport"
+            )
         _check_max_retries(max_retries)
         if max_concurrency is not None and (
             isinstance(max_concurrency, bool)
@@ -186,7 +194,7 @@ class AsyncClient:
         )
         self._owns_http = http_client is None
         if http_client is None and transport is None:
-            transport = make_transport(http_backend)
+            transport = make_transport(http_backend, proxy=proxy)
         self._http = http_client or _OwnPool(
             transport=transport, timeout=self._timeout, follow_redirects=False
         )
