@@ -25,9 +25,12 @@ from ._errors import (
     VoucherifyConfigError,
     VoucherifyError,
 )
+from ._extras import Extras, QueryValue
+from ._hooks import Hook, RequestEvent, ResponseEvent, RetryEvent, hooks_of
 from ._logging import configure_from_environment, log_attempt, log_retry, logger
 from ._loop import LoopBinding
 from ._params import check_duration
+from ._raw import capture
 from ._response import (
     check_success,
     decode_body,
@@ -111,6 +114,11 @@ class AsyncClient:
         proxy: an HTTP(S) proxy for every request of the client's own pool (a URL, credentials
             allowed, or an `httpx.Proxy`), on either transport; None (the default) follows
             `$HTTPS_PROXY`, `$HTTP_PROXY`, `$ALL_PROXY` and `$NO_PROXY`.
+        on_request: called with a `RequestEvent` before each attempt is sent (a function or an
+            `async def` function); see "Hooks" in docs/advanced.md.
+        on_response: called with a `ResponseEvent` when each attempt ends, with a response of
+            any status or a connection error.
+        on_retry: called with a `RetryEvent` before the wait for each retry.
 
     `VOUCHERIFY_LOG=debug` (or `info`) in the environment turns on the `voucherify_async` logger
     with a stderr handler when the first client is created (see `docs/reliability.md`).
@@ -125,6 +133,7 @@ class AsyncClient:
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
             a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, `proxy` with
             `http_client` or `transport`, a SOCKS `proxy` on aiohttp, ...).
+        TypeError: for a hook that is not callable.
         ModuleNotFoundError: for the aiohttp transport when aiohttp, a dependency, is missing.
     """
 
@@ -145,6 +154,9 @@ class AsyncClient:
         max_concurrency: int | None = None,
         http_backend: HttpBackend | None = None,
         proxy: str | httpx.URL | httpx.Proxy | None = None,
+        on_request: Hook[RequestEvent] | None = None,
+        on_response: Hook[ResponseEvent] | None = None,
+        on_retry: Hook[RetryEvent] | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
@@ -170,6 +182,7 @@ class AsyncClient:
         )
         check_credential(origin, "origin")
         self._origin = origin
+        self._hooks = hooks_of(on_request, on_response, on_retry)
         self._base_url = resolve_base_url(base_url, cluster)
         self._base_origin = httpx.URL(self._base_url)
         self._timeout = _as_timeout(timeout)
@@ -187,6 +200,7 @@ class AsyncClient:
         self._closed = False
         self._server_headers: dict[str, str] | None = None
         self._client_headers: dict[str, str] | None = None
+        self._extras: Extras | None = None  # set by with_options(extra_headers=...)
         self.customers = Customers(self)
         """The customers API (`/v1/customers`), bound to this client."""
         self.async_actions = AsyncActions(self)
@@ -230,8 +244,13 @@ class AsyncClient:
         *,
         max_retries: int | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, QueryValue] | None = None,
+        on_request: Hook[RequestEvent] | NotGiven | None = NOT_GIVEN,
+        on_response: Hook[ResponseEvent] | NotGiven | None = NOT_GIVEN,
+        on_retry: Hook[RetryEvent] | NotGiven | None = NOT_GIVEN,
     ) -> AsyncClient:
-        """A copy of this client with other retry or timeout settings, sharing its pool.
+        """A copy of this client with other settings or extra headers, sharing its pool.
 
         The copy shares the connection pool, the credentials, the `max_concurrency` cap and the
         `last_rate_limit` snapshot. Closing the copy does not close the pool; closing the client
@@ -242,11 +261,29 @@ class AsyncClient:
             max_retries: retries after the first try; 0 disables them.
             timeout: seconds each attempt may take in all (or an `httpx.Timeout`, per phase);
                 None or `math.inf` waits forever.
+            extra_headers: headers added to every request of the copy (e.g. a tracing header),
+                on top of those of this client; a name given again replaces its value.
+                Credentials, `Origin`, `Content-Type`, `Accept` and the other framing headers
+                are the SDK's (listed in docs/advanced.md) and may not be set.
+            extra_query: query parameters added to every request of the copy, for API options
+                the SDK does not know yet; a call that sends one of them itself raises
+                `ValueError`.
+            on_request: replaces this client's `on_request` hook in the copy; None removes it.
+            on_response: replaces the `on_response` hook in the copy; None removes it.
+            on_retry: replaces the `on_retry` hook in the copy; None removes it.
 
         Raises:
-            ValueError: for a negative `max_retries`, or a NaN, zero or negative `timeout`.
+            ValueError: for a negative `max_retries`, a NaN, zero or negative `timeout`, a
+                protected header, or a header name or value with CR, LF, NUL or non-ASCII
+                characters (nothing is sent).
+            TypeError: for `extra_headers`/`extra_query` of the wrong shape, or a hook that is
+                not callable.
         """
+        extras = (self._extras or Extras()).merged(extra_headers, extra_query) or None
+        hooks = hooks_of(on_request, on_response, on_retry, base=self._hooks)
         clone = copy.copy(self)
+        clone._extras = extras
+        clone._hooks = hooks
         clone._owns_http = False
         clone._closed = False
         if not isinstance(max_retries, NotGiven):
@@ -380,6 +417,9 @@ class AsyncClient:
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         headers = self._auth_headers(auth)
+        if self._extras is not None:
+            headers = self._extras.apply_headers(headers)
+            params = self._extras.apply_query(params)
         content: bytes | None = None
         if json_body is not None:
             # allow_nan=False: the bodies are checked already; never send NaN as if it were JSON.
@@ -411,6 +451,7 @@ class AsyncClient:
             else:
                 if response.is_success:
                     check_success(response, expect, method=method, path=path)
+                    capture(response, attempts=retries + 1)
                     return response
                 error = error_from_response(response, method=method, path=path)
                 decision = self._retry.decide(
@@ -466,6 +507,9 @@ class AsyncClient:
     async def _attempt(self, request: httpx.Request, path: str, retries: int) -> httpx.Response:
         """One exchange under the concurrency cap, logged at DEBUG; records rate-limit headers."""
         limiter = self._shared.limiter
+        hooks = self._hooks
+        if hooks is not None:
+            await hooks.request(request, path, retries + 1)
         started = time.monotonic()
         async with limiter if limiter is not None else contextlib.nullcontext():
             try:
@@ -475,15 +519,18 @@ class AsyncClient:
                     lambda: self._http.send(request, follow_redirects=False),
                 )
             except _EXCHANGE_ERRORS as exc:
+                elapsed = time.monotonic() - started
                 log_attempt(
                     method=request.method,
                     path=path,
                     outcome=type(exc).__name__,
-                    elapsed=time.monotonic() - started,
+                    elapsed=elapsed,
                     request_id=None,
                     retries=retries,
                     headers=request.headers,
                 )
+                if hooks is not None:
+                    await hooks.response(request, path, retries + 1, exc, elapsed)
                 raise
         if logger.isEnabledFor(logging.DEBUG):  # the request id lookup is not free
             log_attempt(
@@ -497,6 +544,9 @@ class AsyncClient:
             )
         if any(name.startswith("x-rate-limit-") for name in response.headers):
             self._shared.last_rate_limit = rate_limit_info(response.headers)
+        if hooks is not None:
+            elapsed = time.monotonic() - started
+            await hooks.response(request, path, retries + 1, response, elapsed)
         return response
 
     async def _pause(
@@ -512,6 +562,8 @@ class AsyncClient:
             delay=decision.delay,
             headers=headers,
         )
+        if self._hooks is not None:
+            await self._hooks.retry(method, path, retries + 1, decision.reason, decision.delay)
         await self._retry.sleep(decision.delay)
 
     async def _request(
