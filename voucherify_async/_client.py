@@ -26,6 +26,8 @@ from ._errors import (
     VoucherifyConfigError,
     VoucherifyError,
 )
+from ._extras import Extras, QueryValue
+from ._hooks import Hook, RequestEvent, ResponseEvent, RetryEvent, hooks_of
 from ._logging import configure_from_environment, log_attempt, log_retry, logger
 from ._loop import LoopBinding
 from ._params import check_duration
@@ -38,6 +40,7 @@ from ._ratelimit import (
     WaitBudget,
     check_max_rate_limit_wait,
 )
+from ._raw import capture
 from ._response import (
     check_success,
     decode_body,
@@ -127,6 +130,11 @@ class AsyncClient:
             window from the `X-Rate-Limit-*` headers (see `docs/reliability.md`).
         rate_limit: keep under a known plan limit from the first request: requests per minute
             (e.g. 100), or `(requests, seconds)`. Default None: the headers alone pace.
+        on_request: called with a `RequestEvent` before each attempt is sent (a function or an
+            `async def` function); see "Hooks" in docs/advanced.md.
+        on_response: called with a `ResponseEvent` when each attempt ends, with a response of
+            any status or a connection error.
+        on_retry: called with a `RetryEvent` before the wait for each retry.
 
     `VOUCHERIFY_LOG=debug` (or `info`) in the environment turns on the `voucherify_async` logger
     with a stderr handler when the first client is created (see `docs/reliability.md`).
@@ -142,6 +150,7 @@ class AsyncClient:
             a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, `proxy` with
             `http_client` or `transport`, a SOCKS `proxy` on aiohttp, a negative
             `max_rate_limit_wait`, ...).
+        TypeError: for a hook that is not callable.
         ModuleNotFoundError: for the aiohttp transport when aiohttp, a dependency, is missing.
     """
 
@@ -164,6 +173,9 @@ class AsyncClient:
         proxy: str | httpx.URL | httpx.Proxy | None = None,
         max_rate_limit_wait: float = 60.0,
         rate_limit: RateLimit | None = None,
+        on_request: Hook[RequestEvent] | None = None,
+        on_response: Hook[ResponseEvent] | None = None,
+        on_retry: Hook[RetryEvent] | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
@@ -189,6 +201,7 @@ class AsyncClient:
         )
         check_credential(origin, "origin")
         self._origin = origin
+        self._hooks = hooks_of(on_request, on_response, on_retry)
         self._base_url = resolve_base_url(base_url, cluster)
         self._base_origin = httpx.URL(self._base_url)
         self._timeout = _as_timeout(timeout)
@@ -208,6 +221,7 @@ class AsyncClient:
         self._closed = False
         self._server_headers: dict[str, str] | None = None
         self._client_headers: dict[str, str] | None = None
+        self._extras: Extras | None = None  # set by with_options(extra_headers=...)
         self.customers = Customers(self)
         """The customers API (`/v1/customers`), bound to this client."""
         self.async_actions = AsyncActions(self)
@@ -265,8 +279,13 @@ class AsyncClient:
         max_retries: int | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_rate_limit_wait: float | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, QueryValue] | None = None,
+        on_request: Hook[RequestEvent] | NotGiven | None = NOT_GIVEN,
+        on_response: Hook[ResponseEvent] | NotGiven | None = NOT_GIVEN,
+        on_retry: Hook[RetryEvent] | NotGiven | None = NOT_GIVEN,
     ) -> AsyncClient:
-        """A copy of this client with other retry or timeout settings, sharing its pool.
+        """A copy of this client with other settings or extra headers, sharing its pool.
 
         The copy shares the connection pool, the credentials, the `max_concurrency` cap, the
         rate-limit gate (and `stats`) and the `last_rate_limit` snapshot. Closing the copy does
@@ -278,12 +297,29 @@ class AsyncClient:
             timeout: seconds each attempt may take in all (or an `httpx.Timeout`, per phase);
                 None or `math.inf` waits forever.
             max_rate_limit_wait: the most one call waits for the rate limit, in seconds.
+            extra_headers: headers added to every request of the copy (e.g. a tracing header),
+                on top of those of this client; a name given again replaces its value.
+                Credentials, `Origin`, `Content-Type`, `Accept` and the other framing headers
+                are the SDK's (listed in docs/advanced.md) and may not be set.
+            extra_query: query parameters added to every request of the copy, for API options
+                the SDK does not know yet; a call that sends one of them itself raises
+                `ValueError`.
+            on_request: replaces this client's `on_request` hook in the copy; None removes it.
+            on_response: replaces the `on_response` hook in the copy; None removes it.
+            on_retry: replaces the `on_retry` hook in the copy; None removes it.
 
         Raises:
-            ValueError: for a negative `max_retries`, a NaN, zero or negative `timeout`, or a
-                negative `max_rate_limit_wait`.
+            ValueError: for a negative `max_retries` or `max_rate_limit_wait`, a NaN, zero or
+                negative `timeout`, a protected header, or a header name or value with CR, LF,
+                NUL or non-ASCII characters (nothing is sent).
+            TypeError: for `extra_headers`/`extra_query` of the wrong shape, or a hook that is
+                not callable.
         """
+        extras = (self._extras or Extras()).merged(extra_headers, extra_query) or None
+        hooks = hooks_of(on_request, on_response, on_retry, base=self._hooks)
         clone = copy.copy(self)
+        clone._extras = extras
+        clone._hooks = hooks
         clone._owns_http = False
         clone._closed = False
         if not isinstance(max_retries, NotGiven):
@@ -419,6 +455,9 @@ class AsyncClient:
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         headers = self._auth_headers(auth)
+        if self._extras is not None:
+            headers = self._extras.apply_headers(headers)
+            params = self._extras.apply_query(params)
         content: bytes | None = None
         if json_body is not None:
             # allow_nan=False: the bodies are checked already; never send NaN as if it were JSON.
@@ -457,13 +496,14 @@ class AsyncClient:
                 signal = pacer.learn(permit, response.status_code, response.headers)
                 if response.is_success:
                     check_success(response, expect, method=method, path=path)
+                    capture(response, attempts=retries + 1)
                     return response
                 error = error_from_response(response, method=method, path=path)
                 if isinstance(error, RateLimitError):
                     decision = self._after_429(error, signal, budget, retries, rewindable)
                     retries += 1
                     pacer.count_retry()
-                    self._log_retry(method, path, retries, decision, request.headers)
+                    await self._announce_retry(method, path, retries, decision, request.headers)
                     continue
                 decision = self._retry.decide(
                     retries_done=retries,
@@ -476,7 +516,7 @@ class AsyncClient:
                     raise error
             retries += 1
             pacer.count_retry()
-            self._log_retry(method, path, retries, decision, request.headers)
+            await self._announce_retry(method, path, retries, decision, request.headers)
             await self._retry.sleep(decision.delay)
 
     def _after_429(
@@ -549,6 +589,9 @@ class AsyncClient:
     async def _attempt(self, request: httpx.Request, path: str, retries: int) -> httpx.Response:
         """One exchange under the concurrency cap, logged at DEBUG; records rate-limit headers."""
         limiter = self._shared.limiter
+        hooks = self._hooks
+        if hooks is not None:
+            await hooks.request(request, path, retries + 1)
         started = time.monotonic()
         async with limiter if limiter is not None else contextlib.nullcontext():
             try:
@@ -558,15 +601,18 @@ class AsyncClient:
                     lambda: self._http.send(request, follow_redirects=False),
                 )
             except _EXCHANGE_ERRORS as exc:
+                elapsed = time.monotonic() - started
                 log_attempt(
                     method=request.method,
                     path=path,
                     outcome=type(exc).__name__,
-                    elapsed=time.monotonic() - started,
+                    elapsed=elapsed,
                     request_id=None,
                     retries=retries,
                     headers=request.headers,
                 )
+                if hooks is not None:
+                    await hooks.response(request, path, retries + 1, exc, elapsed)
                 raise
         if logger.isEnabledFor(logging.DEBUG):  # the request id lookup is not free
             log_attempt(
@@ -580,12 +626,15 @@ class AsyncClient:
             )
         if any(name.startswith("x-rate-limit-") for name in response.headers):
             self._shared.last_rate_limit = rate_limit_info(response.headers)
+        if hooks is not None:
+            elapsed = time.monotonic() - started
+            await hooks.response(request, path, retries + 1, response, elapsed)
         return response
 
-    def _log_retry(
+    async def _announce_retry(
         self, method: str, path: str, retries: int, decision: Decision, headers: httpx.Headers
     ) -> None:
-        """Log the coming retry at INFO, with its delay."""
+        """Log the coming retry at INFO and tell the `on_retry` hook, with its delay."""
         log_retry(
             method=method,
             path=path,
@@ -595,6 +644,8 @@ class AsyncClient:
             delay=decision.delay,
             headers=headers,
         )
+        if self._hooks is not None:
+            await self._hooks.retry(method, path, retries + 1, decision.reason, decision.delay)
 
     async def _request(
         self,
