@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from ._convert import converter, unstructure_request
 from ._models import Address, CustomerUpdate
-from ._params import check_json_value, encode_date
+from ._params import check_json_value, check_text, encode_date, is_text
 from ._types import NOT_GIVEN
 
 __all__ = [
@@ -48,9 +48,7 @@ def customer_body(**fields: Any) -> dict[str, Any]:
         elif name == "metadata":
             body[name] = metadata_body(value)
         else:
-            if not isinstance(value, str):
-                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-            body[name] = value
+            body[name] = check_text(value, name)
     return body
 
 
@@ -84,7 +82,8 @@ def address_body(value: object) -> dict[str, Any]:
         out: dict[str, Any] = converter.unstructure(value)
         return out
     if isinstance(value, Mapping):
-        return dict(value)
+        out = converter.unstructure(dict(value))  # dates inside go as JSON strings
+        return out
     raise TypeError(f"address must be an Address or a mapping, got {type(value).__name__}")
 
 
@@ -142,7 +141,7 @@ def consents_body(consents: object) -> dict[str, bool]:
     if not consents:
         raise ValueError("consents must name at least one consent (or 'unsubscribed')")
     for key, value in consents.items():
-        if not isinstance(key, str) or not key:
+        if not isinstance(key, str) or not key or not is_text(key):
             raise ValueError(f"consents keys must be non-empty strings, got {key!r}")
         if not isinstance(value, bool):
             raise TypeError(f"consents[{key!r}] must be a bool, got {type(value).__name__}")

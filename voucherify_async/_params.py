@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
+from enum import Enum
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -17,18 +18,51 @@ import attrs
 from ._convert import EXTRA, format_datetime
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "check_choice",
     "check_duration",
     "check_int_range",
     "check_json_value",
+    "check_text",
     "deep_object_query",
     "encode_date",
     "encode_datetime",
+    "is_text",
     "path_segment",
 ]
 
 _PLAIN: Final = frozenset({str, int, bool, type(None)})
 _NOT_FINITE: Final = "must be a finite number (JSON has no NaN or Infinity)"
+_NOT_JSON: Final = "cannot be sent as JSON"
+_NOT_TEXT: Final = "holds a lone surrogate, which is not text UTF-8 can carry"
+MAX_JSON_DEPTH: Final = 100
+"""How deep a request body value may nest (the encoder's recursion has to stay well inside
+Python's limit; the API's own bodies nest a few levels)."""
+_TOO_DEEP: Final = f"nests deeper than {MAX_JSON_DEPTH} levels (or contains itself)"
+_JSON_TYPES: Final = "str, int, float, bool, None, date, datetime, mappings and lists"
+
+
+def is_text(value: str) -> bool:
+    r"""Whether `value` can be sent: it encodes as UTF-8.
+
+    A JSON `"\\ud800"` escape decodes to a lone surrogate, which no URL or body can carry.
+    """
+    if value.isascii():
+        return True
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_text(value: object, name: str) -> str:
+    """Return `value` if it is a str that can be sent (no lone surrogates)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not is_text(value):
+        raise ValueError(f"{name} {_NOT_TEXT}")
+    return value
 
 
 def path_segment(value: object, name: str = "customer_id") -> str:
@@ -37,11 +71,10 @@ def path_segment(value: object, name: str = "customer_id") -> str:
     `/`, `?`, `#`, `%` and spaces are encoded, and `.`/`..` become `%2E` forms, so no value can
     reach another path.
     """
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    if not value:
+    text = check_text(value, name)
+    if not text:
         raise ValueError(f"{name} must be a non-empty string")
-    encoded = quote(value, safe="@")
+    encoded = quote(text, safe="@")
     if encoded in (".", ".."):
         encoded = encoded.replace(".", "%2E")
     return encoded
@@ -111,7 +144,9 @@ def check_json_value(value: object, path: str) -> None:
     """Refuse, anywhere inside a request body value, what JSON cannot carry faithfully.
 
     A naive `datetime` would be read in this machine's local time and sent shifted; NaN and
-    ±Infinity are not JSON (most servers reject the body, some read them as null).
+    ±Infinity are not JSON (most servers reject the body, some read them as null). Values JSON
+    has no form for (a `Decimal`, a `set`, `bytes`, any other object) would fail deep in the
+    client, or be sent in a form nobody asked for (`bytes` as base85, a set in no order).
 
     Args:
         value: the value as the caller gave it: mappings, lists, attrs models (`CustomerUpdate`,
@@ -119,21 +154,31 @@ def check_json_value(value: object, path: str) -> None:
         path: where `value` sits in the call, as the error names it (`metadata`, `records[3]`).
 
     Raises:
-        ValueError: naming the key path of the first such value (`metadata.nested.v`).
+        ValueError: naming the key path of the first such value (`metadata.nested.v`), for a
+            naive or out-of-range datetime, a NaN/infinite float, or a structure nested too
+            deep for JSON (or one that contains itself).
+        TypeError: naming the key path of the first value (or mapping key) of a type JSON
+            cannot carry.
     """
-    found = _unsendable(value)
+    try:
+        found = _unsendable(value)
+    except RecursionError:  # only below a recursion limit lowered under MAX_JSON_DEPTH
+        raise ValueError(f"{path} {_TOO_DEEP}") from None
     if found is not None:
         where, problem = found
-        raise ValueError(f"{path}{where} {problem}")
+        error = TypeError if problem.startswith(_NOT_JSON) else ValueError
+        raise error(f"{path}{where} {problem}")
 
 
-def _unsendable(value: object) -> tuple[str, str] | None:
+def _unsendable(value: object, depth: int = 0) -> tuple[str, str] | None:
     """The sub-path and the problem of the first value JSON cannot carry, or None.
 
     The path is built only on the way back from a problem (most bodies have none), which keeps
     the walk cheaper than encoding the body.
     """
     kind = type(value)
+    if kind is str:
+        return None if is_text(value) else ("", _NOT_TEXT)  # type: ignore[arg-type]
     if kind in _PLAIN:
         return None
     if isinstance(value, float):
@@ -141,21 +186,40 @@ def _unsendable(value: object) -> tuple[str, str] | None:
     if isinstance(value, datetime):
         problem = _datetime_problem(value)
         return None if problem is None else ("", problem)
+    if depth > MAX_JSON_DEPTH:
+        return "", _TOO_DEEP
     if isinstance(value, dict | Mapping):
         for key, item in value.items():
-            if (found := _unsendable(item)) is not None:
+            if (type(key) is not str or not is_text(key)) and (bad := _bad_key(key)):
+                return f".{key!r}", bad
+            if (found := _unsendable(item, depth + 1)) is not None:
                 return f".{key}{found[0]}", found[1]
-    elif isinstance(value, list | tuple | set | frozenset):
+    elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            if (found := _unsendable(item)) is not None:
+            if (found := _unsendable(item, depth + 1)) is not None:
                 return f"[{index}]{found[0]}", found[1]
     elif attrs.has(kind):
         for field in attrs.fields(kind):
-            if (found := _unsendable(getattr(value, field.name))) is not None:
+            if (found := _unsendable(getattr(value, field.name), depth + 1)) is not None:
                 # The `extra` mapping is sent beside the named fields: its keys sit one level up.
                 where = "" if field.name == EXTRA else f".{field.name}"
                 return where + found[0], found[1]
+    elif isinstance(value, Enum):
+        return _unsendable(value.value, depth)  # the converter sends an enum member as its value
+    elif not isinstance(value, str | int | date):
+        return "", f"{_NOT_JSON}: a {kind.__name__} (JSON carries {_JSON_TYPES})"
     return None
+
+
+def _bad_key(key: object) -> str | None:
+    """The problem of a mapping key JSON cannot carry (json writes str, int, bool, None)."""
+    if isinstance(key, str):
+        return None if is_text(key) else f"is a key that {_NOT_TEXT}"
+    if isinstance(key, int) or key is None:
+        return None
+    if isinstance(key, float):
+        return None if math.isfinite(key) else f"is a key that {_NOT_FINITE}"
+    return f"{_NOT_JSON}: a {type(key).__name__} key (JSON keys are strings)"
 
 
 def check_duration(value: object, name: str, *, infinite: bool = False) -> float:
@@ -200,24 +264,37 @@ def deep_object_query(value: object, name: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _flatten(value: Any, key: str, name: str, out: list[tuple[str, str]]) -> None:
+def _flatten(value: Any, key: str, name: str, out: list[tuple[str, str]], depth: int = 0) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"{name}: {key} {_TOO_DEEP}")
     if isinstance(value, Mapping):
         for sub, item in value.items():
-            _flatten(item, f"{key}[{sub}]", name, out)
+            _flatten(item, f"{key}[{sub}]", name, out, depth + 1)
     elif isinstance(value, list | tuple):
         if not value:
             out.append((key, ""))
         for index, item in enumerate(value):
-            _flatten(item, f"{key}[{index}]", name, out)
+            _flatten(item, f"{key}[{index}]", name, out, depth + 1)
     elif value is None:
         out.append((key, ""))
     elif isinstance(value, bool):
         out.append((key, "true" if value else "false"))
+    elif isinstance(value, Enum):
+        _flatten(value.value, key, name, out, depth)  # str() would give `Class.MEMBER`
     elif isinstance(value, datetime):
         out.append((key, encode_datetime(value, key)))
     elif isinstance(value, date):
         out.append((key, value.isoformat()))
-    elif isinstance(value, str | int | float):
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{key} {_NOT_FINITE.replace('JSON', 'a query')}, got {value!r}")
+    elif isinstance(value, str | float):
         out.append((key, str(value)))
+    elif isinstance(value, int):
+        try:
+            out.append((key, str(value)))
+        except ValueError:  # more digits than Python converts (sys.set_int_max_str_digits)
+            raise ValueError(
+                f"{key} is an int too long to send ({value.bit_length()} bits)"
+            ) from None
     else:
         raise TypeError(f"{name}: cannot encode {type(value).__name__} at {key}")

@@ -12,13 +12,15 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +130,118 @@ async def test_a_value_json_cannot_carry_is_refused_naming_its_key_path(
 
     assert path in str(caught.value)
     assert recorder.requests == []
+
+
+class Opaque:
+    """An object of the caller's own that JSON has no form for."""
+
+
+# json.dumps raises deep in the client for these (bytes would go as base85, a set in no order).
+NOT_JSON: dict[str, object] = {
+    "Decimal": Decimal("1.10"),
+    "custom class": Opaque(),
+    "set": {"a", "b"},
+    "bytes": b"raw",
+    "complex": 1j,
+}
+
+
+@pytest.mark.parametrize("bad", sorted(NOT_JSON))
+@pytest.mark.parametrize("call", sorted(BODY_CALLS))
+async def test_a_value_of_a_type_json_has_no_form_for_is_refused_naming_its_key_path(
+    client: AsyncClient, recorder: Recorder, call: str, bad: str
+) -> None:
+    make_call, path = BODY_CALLS[call]
+
+    with pytest.raises(TypeError) as caught:
+        await make_call(NOT_JSON[bad])(client)
+
+    assert path in str(caught.value)
+    assert type(NOT_JSON[bad]).__name__ in str(caught.value)
+    assert recorder.requests == []
+
+
+async def test_a_mapping_key_json_cannot_carry_is_refused_naming_its_path(
+    client: AsyncClient, recorder: Recorder
+) -> None:
+    with pytest.raises(TypeError, match=r"metadata\.nested.*tuple key"):
+        await client.customers.create(source_id="a", metadata={"nested": {(1, 2): "x"}})
+    with pytest.raises(ValueError, match=r"metadata\.nan .*finite"):
+        await client.customers.create(source_id="a", metadata={math.nan: "x"})
+
+    assert recorder.requests == []
+
+
+async def test_a_body_that_contains_itself_or_nests_too_deep_is_refused_naming_the_parameter(
+    client: AsyncClient, recorder: Recorder
+) -> None:
+    looped: dict[str, object] = {}
+    looped["self"] = looped
+    deep: list[object] = []
+    for _ in range(5_000):
+        deep = [deep]
+
+    with pytest.raises(ValueError, match=r"metadata.*contains itself"):
+        await client.customers.create(source_id="a", metadata=looped)
+    with pytest.raises(ValueError, match=r"metadata.*nests deeper"):
+        await client.customers.update("a", metadata={"deep": deep})
+    with pytest.raises(ValueError, match=r"records\[0\].*nests deeper"):
+        await client.customers.update_in_bulk([{"source_id": "s", "metadata": {"d": deep}}])
+
+    assert recorder.requests == []
+
+
+async def test_dates_enums_and_int_keys_in_a_body_go_as_json_strings_and_values(
+    client: AsyncClient, recorder: Recorder
+) -> None:
+    class Tier(enum.Enum):
+        GOLD = "gold"
+
+    await client.customers.update(
+        "a",
+        address={"city": "Oslo", "since": date(2020, 1, 2)},
+        metadata={"tier": Tier.GOLD, 7: "seven", "tags": ("x", "y")},
+    )
+
+    assert recorder.body() == {
+        "address": {"city": "Oslo", "since": "2020-01-02"},
+        "metadata": {"tier": "gold", "7": "seven", "tags": ["x", "y"]},
+    }
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("method", ["list_redeemables", "iter_redeemables"])
+async def test_a_non_finite_float_in_redeemable_filters_is_refused_naming_its_key_path(
+    client: AsyncClient, recorder: Recorder, method: str, bad: float
+) -> None:
+    filters = {"holder_role": {"conditions": {"$in": ["OWNER", bad]}}}
+
+    async def call() -> object:
+        if method == "list_redeemables":
+            return await client.customers.list_redeemables("cust_1", filters=filters)
+        return await client.customers.iter_redeemables("cust_1", filters=filters).start()
+
+    with pytest.raises(ValueError, match=r"filters\[holder_role\]\[conditions\]\[\$in\]\[1\]"):
+        await call()
+
+    assert recorder.requests == []
+
+
+async def test_redeemable_filters_refuse_a_loop_and_send_an_enum_as_its_value(
+    client: AsyncClient, recorder: Recorder
+) -> None:
+    class Role(enum.Enum):  # str() of a member is `Role.OWNER`, not its value
+        OWNER = "OWNER"
+
+    looped: dict[str, object] = {}
+    looped["again"] = looped
+    with pytest.raises(ValueError, match=r"filters.*contains itself"):
+        await client.customers.list_redeemables("cust_1", filters={"x": looped})
+    assert recorder.requests == []
+
+    await client.customers.list_redeemables("cust_1", filters={"holder_role": Role.OWNER})
+
+    assert recorder.requests[0].url.params["filters[holder_role]"] == "OWNER"
 
 
 async def test_a_naive_datetime_is_refused_not_shifted_by_the_local_offset(
@@ -370,3 +484,32 @@ def test_an_action_is_finished_at_any_status_but_a_pending_one(
     status: str | None, finished: bool
 ) -> None:
     assert AsyncAction(status=status).finished is finished
+
+
+LONE = "\ud800"  # a lone surrogate: a str no URL or UTF-8 body can carry
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda c: c.customers.get(LONE), "customer_id"),
+        (lambda c: c.customers.list(email=f"a{LONE}@b.c"), "email"),
+        (
+            lambda c: c.customers.list_activity("cust_1", starting_after_id=LONE),
+            "starting_after_id",
+        ),
+        (lambda c: c.customers.create(source_id="a", metadata={"v": LONE}), "metadata.v"),
+        (lambda c: c.customers.create(source_id="a", metadata={LONE: 1}), "metadata."),
+        (lambda c: c.customers.update("a", name=LONE), "name"),
+        (lambda c: c.async_actions.get(LONE), "async_action_id"),
+    ],
+    ids=["path", "query", "cursor", "metadata value", "metadata key", "field", "action id"],
+)
+async def test_a_lone_surrogate_is_refused_naming_the_parameter_before_sending(
+    client: AsyncClient, recorder: Recorder, call: Call, name: str
+) -> None:
+    with pytest.raises(ValueError, match="lone surrogate") as caught:
+        await call(client)
+
+    assert name in str(caught.value)
+    assert recorder.requests == []
