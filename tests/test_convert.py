@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _identical import assert_identical
 
 from voucherify_async import (
     AsyncAction,
@@ -23,7 +24,14 @@ from voucherify_async import (
     RedeemablesPage,
     SegmentsList,
 )
-from voucherify_async._convert import ResponseShapeError, format_datetime, structure
+from voucherify_async import _convert as convert
+from voucherify_async._convert import (
+    ResponseShapeError,
+    decode,
+    format_datetime,
+    loads,
+    structure,
+)
 
 EXAMPLES = Path(__file__).parent / "spec" / "examples"
 
@@ -232,3 +240,93 @@ def test_none_never_becomes_the_string_none() -> None:
 
     assert customer.name is None
     assert customer.email is None
+
+
+# --- decode: bytes to models, on the fast path or the general one --------------------------
+
+
+@pytest.mark.parametrize("stem", sorted(MODELS))
+def test_decode_and_structure_agree_on_every_example(stem: str) -> None:
+    body = (EXAMPLES / f"{stem}.json").read_bytes()
+
+    assert_identical(decode(body, MODELS[stem]), structure(loads(body), MODELS[stem]), stem)
+
+
+def test_decode_builds_known_fields_without_the_general_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = (EXAMPLES / "list-customers.200.json").read_bytes()
+    monkeypatch.setattr(convert, "structure", lambda *_: pytest.fail("took the general path"))
+
+    page = decode(body, CustomersPage)
+
+    assert_same(page, json.loads(body), "CustomersPage")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"customers": [{"id": "c1", "address": {"city": "Oslo", "geo": [59.9, 10.7]}}]}',
+        b'{"customers": [{"id": "c1", "summary": {"orders": {"total_count": 1, "new": true}}}]}',
+        b'{"customers": [{"id": "c1"}], "next_cursor": "abc"}',
+        b'{"customers": [{"id": "c1", "extra": {"a": 1}}]}',  # a wire field named `extra`
+    ],
+)
+def test_decode_keeps_unknown_fields_at_any_depth(body: bytes) -> None:
+    decoded = decode(body, CustomersPage)
+
+    assert_same(decoded, json.loads(body), "CustomersPage")
+    assert_identical(decoded, structure(loads(body), CustomersPage), "CustomersPage")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"id": "c1", "created_at": "2024-03-22T17:48:18"}',  # no offset: read as UTC
+        b'{"id": "c1", "metadata": null, "object": null}',  # null means the default
+        b'{"id": "c1", "birthdate": "2022-01-01T00:00:00.000Z"}',  # a timestamp birthdate
+        b'{"id": "c1", "referrals": {"campaigns": [null]}}',  # a null item, skipped
+    ],
+)
+def test_decode_agrees_with_structure_where_msgspec_alone_would_not(body: bytes) -> None:
+    assert_identical(decode(body, Customer), structure(loads(body), Customer), "Customer")
+
+
+def test_decode_reads_a_date_time_without_offset_as_utc() -> None:
+    customer = decode(b'{"created_at": "2024-03-22T17:48:18"}', Customer)
+
+    assert customer.created_at == datetime(2024, 3, 22, 17, 48, 18, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("body", [b"", b"<html>", b'{"id": "c1"', b"NaN", b'{"a": 1e400}'])
+def test_decode_of_a_body_that_is_not_json_raises_value_error(body: bytes) -> None:
+    with pytest.raises(ValueError):
+        decode(body, Customer)
+
+
+def test_decode_of_a_misfit_names_the_model_and_json_path() -> None:
+    body = (
+        b'{"customers": [{"id": "c1"}, {"id": "c2", "summary": {"orders": {"total_count": "2"}}}]}'
+    )
+
+    with pytest.raises(
+        ResponseShapeError,
+        match=r"CustomersPage\.customers\[1\]\.summary\.orders\.total_count: expected int, got str",
+    ):
+        decode(body, CustomersPage)
+
+
+def test_loads_ignores_a_utf8_byte_order_mark() -> None:
+    assert loads(b'\xef\xbb\xbf{"a": 1}') == {"a": 1}
+
+
+def test_decoded_models_never_share_a_mutable_default() -> None:
+    page = decode(b'{"customers": [{"id": "a"}, {"id": "b"}]}', CustomersPage)
+    first, second = page.customers
+
+    first.metadata["k"] = 1
+    first.extra["k"] = 1
+
+    assert second.metadata == {}
+    assert second.extra == {}
+    assert page.extra == {}

@@ -56,6 +56,8 @@ EXPORTED = [
     "VoucherifyConfigError",
     "VoucherifyError",
     "__version__",
+    "to_dict",
+    "to_json",
 ]
 
 # Named by shared/API.md as importable from `voucherify_async`.

@@ -11,6 +11,7 @@ async with AsyncClient() as client:  # keys from VOUCHERIFY_APP_ID / VOUCHERIFY_
 """
 
 from ._client import DEFAULT_BASE_URL, AsyncClient
+from ._convert import to_dict, to_json
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -112,4 +113,6 @@ __all__ = [
     "VoucherifyConfigError",
     "VoucherifyError",
     "__version__",
+    "to_dict",
+    "to_json",
 ]

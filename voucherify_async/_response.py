@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -10,7 +9,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._convert import ResponseShapeError, structure
+from ._convert import ResponseShapeError, decode, loads
 from ._errors import (
     APIResponseValidationError,
     APIStatusError,
@@ -41,15 +40,13 @@ def request_id(response: httpx.Response) -> str | None:
 def decode_body(response: httpx.Response, cast_to: type[T], *, method: str, path: str) -> T:
     """Decode a 2xx JSON body into `cast_to`, or raise `APIResponseValidationError`."""
     try:
-        data = json.loads(response.content)
+        return decode(response.content, cast_to)
+    except ResponseShapeError as exc:
+        raise _invalid(response, method, path, f"the body does not fit {exc}") from exc
     except ValueError as exc:
         raise _invalid(
             response, method, path, f"the body is not JSON (expected {cast_to.__name__})"
         ) from exc
-    try:
-        return structure(data, cast_to)
-    except ResponseShapeError as exc:
-        raise _invalid(response, method, path, f"the body does not fit {exc}") from exc
 
 
 def _invalid(
@@ -70,7 +67,7 @@ def error_from_response(response: httpx.Response, *, method: str, path: str) -> 
     body: Mapping[str, Any] | None = None
     text = ""
     try:
-        parsed = json.loads(response.content) if response.content else None
+        parsed = loads(response.content) if response.content else None
     except ValueError:
         parsed = None
     if isinstance(parsed, Mapping):

@@ -37,6 +37,8 @@ from voucherify_async import (
     RedeemablesPage,
     Segment,
     SegmentsList,
+    to_dict,
+    to_json,
 )
 
 
@@ -79,6 +81,15 @@ async def customers(client: AsyncClient) -> None:
     address: Address | None = fetched.address
     print(created, also, updated, receipt, items, total, has_more, events, cursor)
     print(activities, held, name, created_at, birthdate, address)
+
+
+def serialization(customer: Customer, page: CustomersPage, record: CustomerUpdate) -> None:
+    wire: dict[str, object] = to_dict(customer)
+    sparse: dict[str, object] = to_dict(page, exclude_none=True)
+    request: dict[str, object] = to_dict(record)
+    text: str = to_json(customer)
+    pretty: str = to_json(customer, exclude_none=True, indent=True)
+    print(wire, sparse, request, text, pretty)
 
 
 async def pagination(client: AsyncClient) -> None:
