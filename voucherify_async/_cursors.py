@@ -73,7 +73,6 @@ from typing import Generic, Protocol, TypeVar
 from ._convert import format_datetime
 from ._errors import VoucherifyError
 from ._models import ActivitiesPage, Customer, CustomerActivity, CustomersPage
-from ._params import is_text
 from ._queries import MAX_PAGE
 from ._types import Query
 
@@ -564,11 +563,6 @@ class _Seen(Generic[Item]):
 
     def follow(self, filters: Query, name: str, value: str) -> Next:
         """The next request, or the error if the walk followed this cursor before."""
-        if not is_text(value):
-            return VoucherifyError(
-                f"the API gave the cursor {name}={value!r}, which no URL can carry (it is not "
-                "valid Unicode text): stopping, the pages after it cannot be asked for"
-            )
         if (name, value) in self._cursors:
             return VoucherifyError(
                 f"the API gave the cursor {name}={value} a second time (its cursors cycle): "

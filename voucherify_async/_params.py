@@ -204,9 +204,7 @@ def _unsendable(value: object, depth: int = 0) -> tuple[str, str] | None:
                 # The `extra` mapping is sent beside the named fields: its keys sit one level up.
                 where = "" if field.name == EXTRA else f".{field.name}"
                 return where + found[0], found[1]
-    elif isinstance(value, Enum):
-        return _unsendable(value.value, depth)  # the converter sends an enum member as its value
-    elif not isinstance(value, str | int | date):
+    elif not isinstance(value, str | int | date):  # StrEnum and IntEnum members are str and int
         return "", f"{_NOT_JSON}: a {kind.__name__} (JSON carries {_JSON_TYPES})"
     return None
 

@@ -84,7 +84,6 @@ PENDING: dict[str, str] = {
     "corrupt gzip": "client11: httpx.DecodingError escapes _client.py's request path",
     "infinite rate-limit header": "client11: OverflowError in _response.py's _int_header",
     "nan Retry-After": "client11: a NaN Retry-After passes the cap and is slept (ValueError)",
-    "deep nesting": "client11: RecursionError from json.loads in _response.py",
     "lying utf-16 charset": "client11: UnicodeError from response.text in _response.py",
 }
 

@@ -191,10 +191,10 @@ async def test_a_body_that_contains_itself_or_nests_too_deep_is_refused_naming_t
     assert recorder.requests == []
 
 
-async def test_dates_enums_and_int_keys_in_a_body_go_as_json_strings_and_values(
+async def test_dates_str_enums_and_int_keys_in_a_body_go_as_json_strings_and_values(
     client: AsyncClient, recorder: Recorder
 ) -> None:
-    class Tier(enum.Enum):
+    class Tier(enum.StrEnum):
         GOLD = "gold"
 
     await client.customers.update(
@@ -207,6 +207,18 @@ async def test_dates_enums_and_int_keys_in_a_body_go_as_json_strings_and_values(
         "address": {"city": "Oslo", "since": "2020-01-02"},
         "metadata": {"tier": "gold", "7": "seven", "tags": ["x", "y"]},
     }
+
+
+async def test_a_plain_enum_member_in_a_body_is_refused_naming_its_key_path(
+    client: AsyncClient, recorder: Recorder
+) -> None:
+    class Tier(enum.Enum):  # no JSON form: its value could be anything
+        GOLD = "gold"
+
+    with pytest.raises(TypeError, match=r"metadata\.tier .*Tier"):
+        await client.customers.update("a", metadata={"tier": Tier.GOLD})
+
+    assert recorder.requests == []
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
