@@ -6,7 +6,7 @@ here, so `update_in_bulk` and `bulk_update` check and encode each record once, i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
 from datetime import date
 from typing import Any, Final
 
@@ -25,6 +25,7 @@ __all__ = [
     "customer_body",
     "metadata_body",
     "names_a_customer",
+    "source_ids_body",
 ]
 
 MAX_BULK_RECORDS: Final = 100
@@ -87,10 +88,31 @@ def address_body(value: object) -> dict[str, Any]:
     raise TypeError(f"address must be an Address or a mapping, got {type(value).__name__}")
 
 
-def check_records(records: object) -> None:
-    """Refuse a single record (a mapping) or a string where an iterable of records belongs."""
+def check_records(records: object, *, asynchronous: bool = False) -> None:
+    """Refuse a single record (a mapping), a string or a non-iterable where records belong.
+
+    Args:
+        records: the caller's records.
+        asynchronous: whether an async iterable is accepted too (`bulk_update`).
+    """
     if isinstance(records, Mapping | str | bytes):
         raise TypeError("records must be an iterable of records, not a single record")
+    kinds = (Iterable, AsyncIterable) if asynchronous else (Iterable,)
+    if not isinstance(records, kinds):
+        raise TypeError(f"records must be an iterable of records, got {type(records).__name__}")
+
+
+def source_ids_body(source_ids: object) -> list[str]:
+    """The `source_ids` of the metadata bulk update: a list of at least one non-empty string."""
+    if isinstance(source_ids, str | bytes) or not isinstance(source_ids, Iterable):
+        raise TypeError(f"source_ids must be a list of strings, got {type(source_ids).__name__}")
+    ids = list(source_ids)
+    if not ids:
+        raise ValueError("source_ids must hold at least one source_id")
+    for index, source_id in enumerate(ids):
+        if not isinstance(source_id, str) or not source_id or not is_text(source_id):
+            raise ValueError(f"source_ids[{index}] must be a non-empty string")
+    return ids
 
 
 def bulk_record(record: object, index: int) -> dict[str, Any]:

@@ -7,9 +7,11 @@ argument never costs a request.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
 from enum import Enum
+from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -23,6 +25,7 @@ __all__ = [
     "check_duration",
     "check_int_range",
     "check_json_value",
+    "check_path",
     "check_text",
     "deep_object_query",
     "encode_date",
@@ -63,6 +66,16 @@ def check_text(value: object, name: str) -> str:
     if not is_text(value):
         raise ValueError(f"{name} {_NOT_TEXT}")
     return value
+
+
+def check_path(value: str | os.PathLike[str], name: str) -> Path:
+    """Return `value` as a `Path` if it names a file the OS can be asked for (not empty)."""
+    text = os.fspath(value)
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a str path, got {type(text).__name__}")
+    if not check_text(text, name):
+        raise ValueError(f"{name} must be a non-empty path")
+    return Path(text)
 
 
 def path_segment(value: object, name: str = "customer_id") -> str:

@@ -525,3 +525,38 @@ async def test_a_lone_surrogate_is_refused_naming_the_parameter_before_sending(
 
     assert name in str(caught.value)
     assert recorder.requests == []
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda c: c.async_actions.wait(None), TypeError, "ref_or_id"),
+        (lambda c: c.async_actions.wait(""), ValueError, "ref_or_id"),
+        (lambda c: c.async_actions.get(7), TypeError, "async_action_id"),
+        (lambda c: c.customers.update_in_bulk(None), TypeError, "records"),
+        (lambda c: c.customers.bulk_update(42), TypeError, "records"),
+        (lambda c: c.customers.update_metadata_in_bulk(None, {}), TypeError, "source_ids"),
+        (lambda c: c.customers.update_metadata_in_bulk([LONE], {}), ValueError, "source_ids[0]"),
+        (lambda c: c.customers.import_csv(""), ValueError, "file"),
+        (lambda c: c.customers.import_csv(LONE), ValueError, "file"),
+    ],
+    ids=[
+        "wait None",
+        "wait empty",
+        "get int",
+        "update_in_bulk None",
+        "bulk_update int",
+        "source_ids None",
+        "source_ids surrogate",
+        "import_csv empty path",
+        "import_csv surrogate path",
+    ],
+)
+async def test_an_argument_of_the_wrong_kind_is_refused_naming_the_parameter(
+    client: AsyncClient, recorder: Recorder, call: Call, error: type[Exception], name: str
+) -> None:
+    with pytest.raises(error) as caught:
+        await call(client)
+
+    assert name in str(caught.value)
+    assert recorder.requests == []
