@@ -118,20 +118,6 @@ BODY_CALLS: dict[str, tuple[Callable[[object], Call], str]] = {
 }
 
 
-@pytest.mark.parametrize("bad", sorted(BAD_VALUES))
-@pytest.mark.parametrize("call", sorted(BODY_CALLS))
-async def test_a_value_json_cannot_carry_is_refused_naming_its_key_path(
-    client: AsyncClient, recorder: Recorder, call: str, bad: str
-) -> None:
-    make_call, path = BODY_CALLS[call]
-
-    with pytest.raises(ValueError) as caught:
-        await make_call(BAD_VALUES[bad])(client)
-
-    assert path in str(caught.value)
-    assert recorder.requests == []
-
-
 class Opaque:
     """An object of the caller's own that JSON has no form for."""
 
@@ -144,20 +130,25 @@ NOT_JSON: dict[str, object] = {
     "bytes": b"raw",
     "complex": 1j,
 }
+# A value JSON cannot carry faithfully: ValueError; a type JSON has no form for: TypeError.
+REFUSED: dict[str, tuple[object, type[Exception]]] = {
+    **{name: (value, ValueError) for name, value in BAD_VALUES.items()},
+    **{name: (value, TypeError) for name, value in NOT_JSON.items()},
+}
 
 
-@pytest.mark.parametrize("bad", sorted(NOT_JSON))
+@pytest.mark.parametrize("bad", sorted(REFUSED))
 @pytest.mark.parametrize("call", sorted(BODY_CALLS))
-async def test_a_value_of_a_type_json_has_no_form_for_is_refused_naming_its_key_path(
+async def test_a_value_json_cannot_carry_is_refused_naming_its_key_path(
     client: AsyncClient, recorder: Recorder, call: str, bad: str
 ) -> None:
     make_call, path = BODY_CALLS[call]
+    value, error = REFUSED[bad]
 
-    with pytest.raises(TypeError) as caught:
-        await make_call(NOT_JSON[bad])(client)
+    with pytest.raises(error) as caught:
+        await make_call(value)(client)
 
     assert path in str(caught.value)
-    assert type(NOT_JSON[bad]).__name__ in str(caught.value)
     assert recorder.requests == []
 
 
