@@ -84,10 +84,12 @@ def path_segment(value: object, name: str = "customer_id") -> str:
     `/`, `?`, `#`, `%` and spaces are encoded, and `.`/`..` become `%2E` forms, so no value can
     reach another path.
     """
-    text = check_text(value, name)
-    if not text:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    check_text(value, name)  # no lone surrogate
+    if not value:
         raise ValueError(f"{name} must be a non-empty string")
-    encoded = quote(text, safe="@")
+    encoded = quote(value, safe="@")
     if encoded in (".", ".."):
         encoded = encoded.replace(".", "%2E")
     return encoded

@@ -668,7 +668,8 @@ class Customers(APIResource):
                 float in `metadata` (`metadata.nested.v`).
             TypeError: for a plain string instead of a list of them.
         """
-        body = {"source_ids": source_ids_body(source_ids), "metadata": metadata_body(metadata)}
+        ids = source_ids_body(source_ids)
+        body = {"source_ids": ids, "metadata": metadata_body(metadata)}
         return await self._request("POST", f"{BASE}/metadata/async", AsyncActionRef, json_body=body)
 
     async def update_consents(self, customer_id: str, consents: Mapping[str, bool]) -> None:
