@@ -20,7 +20,6 @@ import attrs
 from ._convert import EXTRA, format_datetime
 
 __all__ = [
-    "MAX_JSON_DEPTH",
     "check_choice",
     "check_duration",
     "check_int_range",
