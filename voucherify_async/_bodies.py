@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from ._convert import converter, unstructure_request
 from ._models import Address, CustomerUpdate
-from ._params import check_json_value, check_text, encode_date, is_text
+from ._params import check_json_value, check_text, encode_date, is_text, shown
 from ._types import NOT_GIVEN
 
 __all__ = [
@@ -164,7 +164,7 @@ def consents_body(consents: object) -> dict[str, bool]:
         raise ValueError("consents must name at least one consent (or 'unsubscribed')")
     for key, value in consents.items():
         if not isinstance(key, str) or not key or not is_text(key):
-            raise ValueError(f"consents keys must be non-empty strings, got {key!r}")
+            raise ValueError(f"consents keys must be non-empty strings, got {shown(key)}")
         if not isinstance(value, bool):
             raise TypeError(f"consents[{key!r}] must be a bool, got {type(value).__name__}")
     return dict(consents)

@@ -31,17 +31,31 @@ __all__ = [
     "encode_datetime",
     "is_text",
     "path_segment",
+    "shown",
 ]
 
 _PLAIN: Final = frozenset({str, int, bool, type(None)})
 _NOT_FINITE: Final = "must be a finite number (JSON has no NaN or Infinity)"
 _NOT_JSON: Final = "cannot be sent as JSON"
+_SHOWN_BITS: Final = 256  # ints beyond 4,300 digits have no repr; none this long is an argument
+_SHOWN_CHARS: Final = 200
 _NOT_TEXT: Final = "holds a lone surrogate, which is not text UTF-8 can carry"
 MAX_JSON_DEPTH: Final = 100
 """How deep a request body value may nest (the encoder's recursion has to stay well inside
 Python's limit; the API's own bodies nest a few levels)."""
 _TOO_DEEP: Final = f"nests deeper than {MAX_JSON_DEPTH} levels (or contains itself)"
 _JSON_TYPES: Final = "str, int, float, bool, None, date, datetime, mappings and lists"
+
+
+def shown(value: object) -> str:
+    """`repr(value)` for an error message, bounded: an int too long for `repr` is described."""
+    if isinstance(value, int) and value.bit_length() > _SHOWN_BITS:
+        return f"an int of {value.bit_length()} bits"
+    try:
+        text = repr(value)
+    except ValueError:  # such an int inside a container
+        return f"a {type(value).__name__} that has no repr"
+    return text if len(text) <= _SHOWN_CHARS else f"{text[: _SHOWN_CHARS - 3]}..."
 
 
 def is_text(value: str) -> bool:
@@ -100,9 +114,9 @@ def check_int_range(value: object, name: str, low: int, high: int | None) -> int
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if high is None:
         if value < low:
-            raise ValueError(f"{name} must be >= {low}, got {value}")
+            raise ValueError(f"{name} must be >= {low}, got {shown(value)}")
     elif not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+        raise ValueError(f"{name} must be between {low} and {high}, got {shown(value)}")
     return value
 
 
@@ -110,7 +124,7 @@ def check_choice(value: object, name: str, allowed: Collection[str]) -> str:
     """Return `value` if it is one of `allowed`."""
     if value not in allowed:
         choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+        raise ValueError(f"{name} must be one of {choices}; got {shown(value)}")
     return str(value)
 
 
@@ -123,7 +137,7 @@ def encode_datetime(value: object, name: str) -> str:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{name} must be an ISO-8601 date-time, got {value!r}") from None
+            raise ValueError(f"{name} must be an ISO-8601 date-time, got {shown(value)}") from None
     elif isinstance(value, datetime):
         parsed = value
     else:
@@ -205,9 +219,9 @@ def _unsendable(value: object, depth: int = 0) -> tuple[str, str] | None:
     if isinstance(value, dict | Mapping):
         for key, item in value.items():
             if (type(key) is not str or not is_text(key)) and (bad := _bad_key(key)):
-                return f".{key!r}", bad
+                return f".{shown(key)}", bad
             if (found := _unsendable(item, depth + 1)) is not None:
-                return f".{key}{found[0]}", found[1]
+                return f".{key if type(key) is str else shown(key)}{found[0]}", found[1]
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             if (found := _unsendable(item, depth + 1)) is not None:
@@ -241,10 +255,14 @@ def check_duration(value: object, name: str, *, infinite: bool = False) -> float
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be a number of seconds, got {type(value).__name__}")
-    if math.isnan(value) or value <= 0 or (math.isinf(value) and not infinite):
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int beyond any float: as good as infinite
+        seconds = math.inf if value > 0 else -math.inf
+    if math.isnan(seconds) or seconds <= 0 or (math.isinf(seconds) and not infinite):
         allowed = "> 0 (math.inf for no limit)" if infinite else "finite and > 0"
-        raise ValueError(f"{name} must be {allowed} seconds, got {value!r}")
-    return float(value)
+        raise ValueError(f"{name} must be {allowed} seconds, got {shown(value)}")
+    return seconds
 
 
 def encode_date(value: object, name: str) -> str:
@@ -257,7 +275,9 @@ def encode_date(value: object, name: str) -> str:
         try:
             return date.fromisoformat(value).isoformat()
         except ValueError:
-            raise ValueError(f"{name} must be a date in YYYY-MM-DD form, got {value!r}") from None
+            raise ValueError(
+                f"{name} must be a date in YYYY-MM-DD form, got {shown(value)}"
+            ) from None
     raise TypeError(f"{name} must be a date or a 'YYYY-MM-DD' string, got {type(value).__name__}")
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Final
 
@@ -76,6 +76,7 @@ HOSTILE = st.sampled_from(
         {"a", "b"},
         Decimal("1.5"),
         NAIVE,
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),  # year 0 in UTC
         Opaque(),
     ]
 )

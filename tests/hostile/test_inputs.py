@@ -551,3 +551,27 @@ async def test_an_argument_of_the_wrong_kind_is_refused_naming_the_parameter(
 
     assert name in str(caught.value)
     assert recorder.requests == []
+
+
+HUGE = 10**4400  # more digits than Python writes by default: repr() and str() raise ValueError
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda c: c.customers.list(limit=HUGE), "limit"),
+        (lambda c: c.customers.list(order={"x": HUGE}), "order"),
+        (lambda c: c.customers.list_redeemables("cust_1", filters={"x": HUGE}), "filters[x]"),
+        (lambda c: c.async_actions.wait("aa_1", poll_interval=HUGE), "poll_interval"),
+        (lambda c: c.async_actions.wait("aa_1", timeout=-HUGE), "timeout"),
+    ],
+    ids=["limit", "order", "filters", "poll_interval", "timeout"],
+)
+async def test_an_int_too_long_to_print_is_refused_naming_the_parameter(
+    client: AsyncClient, recorder: Recorder, call: Call, name: str
+) -> None:
+    with pytest.raises(ValueError, match=r"bits|no repr") as caught:
+        await call(client)
+
+    assert name in str(caught.value)
+    assert recorder.requests == []
