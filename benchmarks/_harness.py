@@ -32,11 +32,14 @@ class Comparison:
     ours: list[float] = field(default_factory=list)
     ref: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unit: str = "s"
+    """What `ours` and `ref` hold: "s" (seconds per round) or "B" (bytes, e.g. peak memory)."""
 
     @property
     def ratio(self) -> float:
         """Median time ours / median time reference (lower is better for us)."""
-        return statistics.median(self.ours) / statistics.median(self.ref)
+        ref = statistics.median(self.ref)
+        return statistics.median(self.ours) / ref if ref else float("inf")
 
     def rate(self, times: list[float]) -> float:
         """Units of work per second at the median round."""
@@ -88,10 +91,14 @@ def table(comparisons: list[Comparison]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in comparisons:
+        if c.unit == "B":
+            values, rates = f"{_mb(c.ours)} | {_mb(c.ref)}", "- | -"
+        else:
+            values = f"{_ms(c.ours)} | {_ms(c.ref)}"
+            rates = f"{c.rate(c.ours):,.0f}/s | {c.rate(c.ref):,.0f}/s"
         lines.append(
-            f"| {c.scenario} | {c.ours_label} | {c.ref_label} "
-            f"| {_ms(c.ours)} | {_ms(c.ref)} "
-            f"| {c.rate(c.ours):,.0f}/s | {c.rate(c.ref):,.0f}/s | {c.ratio:.2f} | {c.target} |"
+            f"| {c.scenario} | {c.ours_label} | {c.ref_label} | {values} | {rates} "
+            f"| {c.ratio:.2f} | {c.target} |"
         )
     notes = [f"- {c.scenario}: {note}" for c in comparisons for note in c.notes]
     return "\n".join([*lines, "", *notes] if notes else lines)
@@ -99,3 +106,7 @@ def table(comparisons: list[Comparison]) -> str:
 
 def _ms(times: list[float]) -> str:
     return f"{statistics.median(times) * 1000:.0f} ms"
+
+
+def _mb(sizes: list[float]) -> str:
+    return f"{statistics.median(sizes) / 1e6:.1f} MB"

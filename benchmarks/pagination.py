@@ -1,7 +1,8 @@
 """S3 and S4: `customers.iter_all` against a hand-written raw httpx cursor loop (run by run.py).
 
 - S3 (`scenario_walk`): walk `--customers` customers (~1.5 KB each, pages of 100) one item at a
-  time, decoded into models, vs the raw loop's `response.json()`; items/s and peak RSS growth.
+  time, decoded into models, vs the raw loop's `response.json()` on the same transport; items/s,
+  and a row of peak RSS growth per round (target: about three decoded pages).
 - S4 (`scenario_overlap`): 5,000 customers, 20 ms per page on the server and 20 ms of consumer
   work per page; our prefetch (`async with ... as pager`) vs the same consumer, sequential.
 
@@ -23,7 +24,7 @@ import httpx
 
 from benchmarks._harness import Comparison, PeakRss, Round, ab
 from benchmarks._server import LoopbackServer
-from benchmarks.run import KEYS, our_client, raw_client
+from benchmarks.run import DEFAULT, KEYS, label, our_client, raw_client
 
 PAGE = 100
 PATH = "/v1/customers"
@@ -48,9 +49,9 @@ async def raw_pages(client: httpx.AsyncClient) -> AsyncIterator[list[dict[str, A
 async def memory(server: LoopbackServer) -> tuple[int, int, int]:
     """A page's bytes on the wire; Python's peak allocations (tracemalloc, untimed) while one
     page is fetched as models, and during a whole walk."""
-    async with raw_client(server, "httpx") as raw:
+    async with raw_client(server, DEFAULT) as raw:
         wire = len((await raw.get(PATH, params={"limit": str(PAGE)})).content)
-    async with our_client(server, "httpx") as client:
+    async with our_client(server, DEFAULT) as client:
         await client.customers.list(limit=PAGE)  # hooks and connection outside the measure
         peaks = []
         for walk_all in (False, True):
@@ -66,12 +67,12 @@ async def memory(server: LoopbackServer) -> tuple[int, int, int]:
 
 
 def walk(
-    server: LoopbackServer, backend: str, total: int, growth: dict[str, list[int]]
+    server: LoopbackServer, transport: str, total: int, growth: dict[str, list[int]]
 ) -> tuple[Round, Round]:
     """The two sides of S3; each round appends its peak RSS growth to `growth[side]`."""
 
     async def ours() -> float:
-        async with our_client(server, backend) as client:
+        async with our_client(server, transport) as client:
             await client.customers.list(limit=1)  # connection and lazy set-up outside timing
             rss, count = PeakRss(), 0
             started = time.perf_counter()
@@ -85,7 +86,7 @@ def walk(
         return elapsed
 
     async def raw() -> float:
-        async with raw_client(server, backend) as client:
+        async with raw_client(server, transport) as client:
             await client.get(PATH, params={"limit": "1"})
             rss, count = PeakRss(), 0
             started = time.perf_counter()
@@ -143,38 +144,50 @@ async def scenario_walk(server: LoopbackServer, args: argparse.Namespace) -> lis
     wire, decoded, traced = await memory(server)
     name = f"S3 iter_all x{total:,}"
     out = []
-    for backend in args.backends:
+    for transport in args.transports:
         growth: dict[str, list[int]] = {"ours": [], "raw": []}
-        ours, raw = walk(server, backend, total, growth)
+        ours, raw = walk(server, transport, total, growth)
         comparison = Comparison(
-            name, f"SDK/{backend}", f"raw httpx/{backend}", total, "<= 1.20; RSS <= 3 pages"
+            name, f"SDK/{label(transport)}", f"raw httpx/{label(transport)}", total, "<= 1.30"
         )
         await ab(comparison, ours, raw, args.rounds)
+        out.append(comparison)
         warm_up, *rounds = growth["ours"]
         comparison.notes.append(
-            f"{backend}: peak RSS growth of our walk {_mb(max(growth['ours']))} at worst "
-            f"(warm-up {_mb(warm_up)}, rounds {', '.join(_mb(g) for g in rounds)}; "
-            f"raw loop at worst {_mb(max(growth['raw']))}); a page of {PAGE} is {wire:,} bytes "
-            f"on the wire (3 pages = {_mb(3 * wire)}) and peaks at {_mb(decoded)} while fetched "
-            f"and decoded into models (3 pages = {_mb(3 * decoded)}); tracemalloc's peak during "
-            f"a whole walk: {_mb(traced)} ({traced / decoded:.1f} decoded pages)"
+            f"{label(transport)}: peak RSS growth of our walk per round "
+            f"{', '.join(_mb(g) for g in rounds)} (warm-up {_mb(warm_up)}), of the raw loop "
+            f"{', '.join(_mb(g) for g in growth['raw'])}"
         )
-        out.append(comparison)
+    peak = Comparison(
+        f"S3 peak memory x{total:,}",
+        f"SDK/{label(DEFAULT)}, whole walk",
+        "3 decoded pages",
+        total,
+        "<= 1.00",
+        ours=[float(traced)],
+        ref=[3.0 * decoded],
+        unit="B",
+    )
+    peak.notes.append(
+        f"tracemalloc's peak over a whole walk {_mb(traced)} = {traced / decoded:.1f} decoded "
+        f"pages; a page of {PAGE} is {wire:,} bytes on the wire and peaks at {_mb(decoded)} "
+        "while fetched and decoded into models"
+    )
+    out.append(peak)
     if args.with_official:
-        backend = "aiohttp" if "aiohttp" in args.backends else args.backends[0]
-        ours, _ = walk(server, backend, total, {"ours": [], "raw": []})
+        ours, _ = walk(server, DEFAULT, total, {"ours": [], "raw": []})
         comparison = Comparison(
-            name, f"SDK/{backend}", "official 6.1.1", total, "<= 0.40 (rate >= 2.5x)"
+            name, f"SDK/{label(DEFAULT)}", "official 6.1.1", total, "<= 0.40 (rate >= 2.5x)"
         )
         out.append(await ab(comparison, ours, official_walk(server, total), args.rounds))
     return out
 
 
-def overlap(server: LoopbackServer, backend: str, pages: dict[str, int]) -> tuple[Round, Round]:
+def overlap(server: LoopbackServer, transport: str, pages: dict[str, int]) -> tuple[Round, Round]:
     """The two sides of S4: 20 ms of work per page, with our prefetch and sequentially."""
 
     async def ours() -> float:
-        async with our_client(server, backend) as client:
+        async with our_client(server, transport) as client:
             await client.customers.list(limit=1)
             count = 0
             started = time.perf_counter()
@@ -187,7 +200,7 @@ def overlap(server: LoopbackServer, backend: str, pages: dict[str, int]) -> tupl
         return elapsed
 
     async def raw() -> float:
-        async with raw_client(server, backend) as client:
+        async with raw_client(server, transport) as client:
             await client.get(PATH, params={"limit": "1"})
             count = 0
             started = time.perf_counter()
@@ -207,18 +220,22 @@ async def scenario_overlap(server: LoopbackServer, args: argparse.Namespace) -> 
     name = f"S4 prefetch x{total:,}, 20+20 ms/page"
     out = []
     try:
-        for backend in args.backends:
+        for transport in args.transports:
             pages: dict[str, int] = {}
-            ours, raw = overlap(server, backend, pages)
+            ours, raw = overlap(server, transport, pages)
             comparison = Comparison(
-                name, f"SDK/{backend}", f"raw httpx/{backend}", total, "<= 0.65 (overlapping)"
+                name,
+                f"SDK/{label(transport)}",
+                f"raw httpx/{label(transport)}",
+                total,
+                "<= 0.65 (overlapping)",
             )
             await ab(comparison, ours, raw, args.rounds)
             sequential = pages["raw"] * (LATENCY_MS / 1000 + WORK_S)
             comparison.notes.append(
-                f"{backend}: {pages['ours']} pages ours, {pages['raw']} raw; sequential sum "
-                f"{pages['raw']} x 40 ms = {sequential * 1000:.0f} ms, fully overlapped "
-                f"~{pages['ours'] * max(LATENCY_MS / 1000, WORK_S) * 1000:.0f} ms"
+                f"{label(transport)}: {pages['ours']} pages ours, {pages['raw']} raw; "
+                f"sequential sum {pages['raw']} x 40 ms = {sequential * 1000:.0f} ms, "
+                f"fully overlapped ~{pages['ours'] * max(LATENCY_MS / 1000, WORK_S) * 1000:.0f} ms"
             )
             out.append(comparison)
     finally:

@@ -1,27 +1,36 @@
 """`nox -s bench` (or `python -m benchmarks.run`): our SDK against a plain httpx loop, A/B.
 
-Scenarios, each on both transports (httpx's own; httpx over aiohttp):
+The SDK is measured as a user installs it: `pip install voucherify-async`, no extra (the nox
+session installs it so; `plain_install()` prints what is installed and refuses to run with
+`$VOUCHERIFY_HTTP_BACKEND` set), and built as a user builds it, `AsyncClient(app_id, secret_key,
+base_url=...)`: on asyncio that is httpx over aiohttp. Each scenario runs on that default
+transport and on httpx's own (the "httpx" rows: the cost of the trio path, and of
+`http_backend="httpx"`), each against a raw httpx loop on the same transport.
 
 - S1: 2,000 sequential `customers.get`.
 - S2: 2,000 `customers.get` with 50 in flight.
-- S3: `customers.iter_all` over 20,000 customers (items/s, peak RSS growth) - pagination.py.
+- S3: `customers.iter_all` over 20,000 customers (items/s, peak memory) - pagination.py.
 - S4: 5,000 customers, 20 ms server latency and 20 ms of consumer work per page - pagination.py.
-- import: `import voucherify_async` in a fresh interpreter (`-X importtime`).
+- import: `import voucherify_async` vs `import httpx`, alternately in fresh interpreters
+  (`-X importtime`), medians.
 
-`--with-official` adds the official `voucherify` SDK (sync, urllib3) where it has a counterpart.
-The reference of each row is named in the table; ratios below 1 mean we are faster.
+`--with-official` adds the official `voucherify` SDK (sync, urllib3; S2 in 50 threads) where it
+has a counterpart, against our default transport. The reference of each row is named in the
+table; ratios below 1 mean we are faster.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import httpx
@@ -29,27 +38,68 @@ import httpx
 from benchmarks._harness import ROOT, Comparison, ab, table
 from benchmarks._server import LoopbackServer
 from voucherify_async import AsyncClient
-from voucherify_async._transport import make_transport
+from voucherify_async._transport import (
+    HTTP_BACKEND_ENV,
+    HttpBackend,
+    make_transport,
+    resolve_backend,
+)
 
-BACKENDS = ("httpx", "aiohttp")
+DEFAULT = "default"
+"""The transport a user gets without asking for one (aiohttp on asyncio)."""
+TRANSPORTS = (DEFAULT, "httpx")
 KEYS = {"X-App-Id": "bench-app", "X-App-Token": "bench-secret"}
 CUSTOMER_ID = "cust_T849EgzNVVmn5icJ2FAkT2rO"
+DISTRIBUTION = "voucherify-async"
 
 
-def our_client(server: LoopbackServer, backend: str) -> AsyncClient:
-    """Our client as a user would build it, with the default retries and timeout."""
+def _http_backend(transport: str) -> HttpBackend | None:
+    return None if transport == DEFAULT else cast(HttpBackend, transport)
+
+
+def label(transport: str) -> str:
+    """`aiohttp (default)` or the transport asked for; call it inside the running loop."""
+    if transport == DEFAULT:
+        return f"{resolve_backend(None)} (default)"
+    return transport
+
+
+def our_client(server: LoopbackServer, transport: str) -> AsyncClient:
+    """Our client as a user builds it: default retries and timeout, and the default transport
+    unless `transport` names one (`http_backend=`)."""
+    if transport == DEFAULT:
+        return AsyncClient(KEYS["X-App-Id"], KEYS["X-App-Token"], base_url=server.base_url)
     return AsyncClient(
-        KEYS["X-App-Id"], KEYS["X-App-Token"], base_url=server.base_url, http_backend=backend
+        KEYS["X-App-Id"],
+        KEYS["X-App-Token"],
+        base_url=server.base_url,
+        http_backend=_http_backend(transport),
     )
 
 
-def raw_client(server: LoopbackServer, backend: str) -> httpx.AsyncClient:
-    """A plain httpx client on the same transport, with the same headers."""
+def raw_client(server: LoopbackServer, transport: str) -> httpx.AsyncClient:
+    """A plain httpx client on the same transport as `our_client`, with the same headers."""
     return httpx.AsyncClient(
         base_url=server.base_url,
         headers={**KEYS, "Accept": "application/json"},
-        transport=make_transport(backend),
+        transport=make_transport(_http_backend(transport)),
         timeout=30.0,
+    )
+
+
+def plain_install() -> str:
+    """What the benchmark measures: the installed SDK and the dependencies it pulls without an
+    extra. Exits when `$VOUCHERIFY_HTTP_BACKEND` would change the default transport."""
+    from importlib import metadata
+
+    if os.environ.get(HTTP_BACKEND_ENV):
+        sys.exit(f"unset {HTTP_BACKEND_ENV}: the benchmark measures the default transport")
+    requires = metadata.requires(DISTRIBUTION) or []
+    names = [re.split(r"[ <>=!;\[]", r, maxsplit=1)[0] for r in requires if "extra ==" not in r]
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in names)
+    return (
+        f"{DISTRIBUTION} {metadata.version(DISTRIBUTION)}, as `pip install {DISTRIBUTION}` "
+        f"installs it (no extra): {versions}"
     )
 
 
@@ -73,19 +123,19 @@ async def _in_flight(count: int, concurrency: int, call: Callable[[], Awaitable[
             tg.start_soon(worker)
 
 
-def gets(server: LoopbackServer, backend: str, count: int, concurrency: int) -> tuple[Any, Any]:
+def gets(server: LoopbackServer, transport: str, count: int, concurrency: int) -> tuple[Any, Any]:
     """The two sides of S1/S2: `count` gets with `concurrency` in flight, ours and raw."""
     path = f"/v1/customers/{CUSTOMER_ID}"
 
     async def ours() -> float:
-        async with our_client(server, backend) as client:
+        async with our_client(server, transport) as client:
             await client.customers.get(CUSTOMER_ID)  # connection and lazy set-up outside timing
             return await _timed(
                 lambda: _in_flight(count, concurrency, lambda: client.customers.get(CUSTOMER_ID))
             )
 
     async def raw() -> float:
-        async with raw_client(server, backend) as client:
+        async with raw_client(server, transport) as client:
 
             async def get() -> Any:
                 response = await client.get(path)
@@ -134,47 +184,61 @@ async def scenario_gets(
 ) -> list[Comparison]:
     count = args.requests
     out = []
-    target = "<= 1.10"
-    for backend in args.backends:
-        ours, raw = gets(server, backend, count, concurrency)
-        comparison = Comparison(name, f"SDK/{backend}", f"raw httpx/{backend}", count, target)
+    for transport in args.transports:
+        ours, raw = gets(server, transport, count, concurrency)
+        comparison = Comparison(
+            name, f"SDK/{label(transport)}", f"raw httpx/{label(transport)}", count, "<= 1.10"
+        )
         out.append(await ab(comparison, ours, raw, args.rounds))
     if args.with_official:
-        backend = "aiohttp" if "aiohttp" in args.backends else args.backends[0]
-        ours, _ = gets(server, backend, count, concurrency)
+        ours, _ = gets(server, DEFAULT, count, concurrency)
         official = official_gets(server, count, concurrency)
-        want = "<= 1.0 (rate >= official)" if concurrency == 1 else "<= 0.67 (rate >= 1.5x)"
-        comparison = Comparison(name, f"SDK/{backend}", "official 6.1.1", count, want)
+        if concurrency == 1:
+            reference, want = "official 6.1.1", "<= 1.00"
+        else:
+            reference, want = f"official 6.1.1, {concurrency} threads", "<= 0.67"
+        comparison = Comparison(name, f"SDK/{label(DEFAULT)}", reference, count, want)
         out.append(await ab(comparison, ours, official, args.rounds))
     return out
 
 
-def import_times(module: str, runs: int) -> list[float]:
-    """Seconds `import module` takes in fresh interpreters, from `-X importtime`'s top line."""
-    times = []
-    for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        )
-        lines = [line for line in done.stderr.splitlines() if line.rstrip().endswith(f"| {module}")]
-        times.append(int(lines[-1].split("|")[1]) / 1e6)
-    return times
+def import_time(module: str) -> float:
+    """Seconds `import module` takes in a fresh interpreter, from `-X importtime`'s last line."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    lines = [line for line in done.stderr.splitlines() if line.rstrip().endswith(f"| {module}")]
+    return int(lines[-1].split("|")[1]) / 1e6
+
+
+def heavy_imports(module: str, names: tuple[str, ...]) -> list[str]:
+    """Which of `names` importing `module` pulls in (in a fresh interpreter)."""
+    probe = f"import sys, {module}; print(' '.join(n for n in {names!r} if n in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return done.stdout.split()
 
 
 def scenario_import(args: argparse.Namespace) -> list[Comparison]:
-    runs = max(args.rounds, 5)
-    ours = import_times("voucherify_async", runs)
-    httpx_times = import_times("httpx", runs)
-    comparison = Comparison("import", "voucherify_async", "httpx alone", 1, "ours <= 150 ms")
+    ours: list[float] = []
+    httpx_times: list[float] = []
+    for _ in range(args.import_runs):  # alternated, so drift hits both sides alike
+        ours.append(import_time("voucherify_async"))
+        httpx_times.append(import_time("httpx"))
+    comparison = Comparison("import", "voucherify_async", "httpx alone", 1, "<= 1.50")
     comparison.ours, comparison.ref = ours, httpx_times
+    lazy = heavy_imports("voucherify_async", ("aiohttp", "importlib.metadata", "yarl"))
     comparison.notes.append(
-        f"`import voucherify_async` median {statistics.median(ours) * 1000:.0f} ms "
-        f"(min {min(ours) * 1000:.0f}), `import httpx` "
-        f"{statistics.median(httpx_times) * 1000:.0f} ms"
+        f"median of {args.import_runs} fresh interpreters each: `import voucherify_async` "
+        f"{statistics.median(ours) * 1000:.0f} ms (min {min(ours) * 1000:.0f}), `import httpx` "
+        f"{statistics.median(httpx_times) * 1000:.0f} ms (min {min(httpx_times) * 1000:.0f}); "
+        f"imported by `import voucherify_async` of aiohttp, importlib.metadata, yarl: "
+        f"{', '.join(lazy) or 'none'}"
     )
     return [comparison]
 
@@ -192,22 +256,28 @@ def _pagination_scenario(name: str) -> Any:
     return getattr(pagination, name, None)
 
 
+def _progress(rows: list[Comparison]) -> list[Comparison]:
+    """Show a scenario's rows as soon as it is done (on stderr; the full table ends stdout)."""
+    print(table(rows), file=sys.stderr, flush=True)
+    return rows
+
+
 async def run_network(args: argparse.Namespace) -> list[Comparison]:
     results: list[Comparison] = []
     with LoopbackServer() as server:
         if "s1" in args.only:
             name = f"S1 get x{args.requests} sequential"
-            results += await scenario_gets(server, args, name, 1)
+            results += _progress(await scenario_gets(server, args, name, 1))
         if "s2" in args.only:
             name = f"S2 get x{args.requests}, 50 in flight"
-            results += await scenario_gets(server, args, name, 50)
+            results += _progress(await scenario_gets(server, args, name, 50))
         for key, scenario in (("s3", "scenario_walk"), ("s4", "scenario_overlap")):
             if key in args.only:
                 run = _pagination_scenario(scenario)
                 if run is None:
                     print(f"{key.upper()}: skipped, benchmarks/pagination.py has no {scenario}")
                 else:
-                    results += await run(server, args)
+                    results += _progress(await run(server, args))
     return results
 
 
@@ -219,19 +289,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--only", default="s1,s2,s3,s4,import", help="comma-separated scenarios to run"
     )
-    parser.add_argument("--backends", default=",".join(BACKENDS), help="transports to compare")
+    parser.add_argument(
+        "--transports",
+        default=",".join(TRANSPORTS),
+        help="transports to measure: default (what AsyncClient() picks), httpx, aiohttp",
+    )
+    parser.add_argument("--import-runs", type=int, default=11, help="interpreters per side")
     parser.add_argument(
         "--with-official", action="store_true", help="compare with the official voucherify SDK"
     )
     parser.add_argument("--json", help="also write the raw round times to this file")
     args = parser.parse_args(argv)
     args.only = set(args.only.split(","))
-    args.backends = [b for b in args.backends.split(",") if b]
+    args.transports = [t for t in args.transports.split(",") if t]
     return args
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    print(plain_install(), flush=True)
     results = anyio.run(run_network, args, backend="asyncio")
     if "import" in args.only:
         results += scenario_import(args)

@@ -53,7 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("auto", "httpx", "aiohttp"),
         default="auto",
         help="http_backend of every client the tests build without transport= on asyncio "
-        "(trio always runs on httpx): auto picks aiohttp when it is installed",
+        "(trio always runs on httpx): auto (the SDK's default) is aiohttp on asyncio",
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import httpx
 import pytest
 
@@ -17,6 +20,15 @@ def _transport_of(client: AsyncClient) -> httpx.AsyncBaseTransport:
 async def test_auto_picks_aiohttp_on_asyncio_and_httpx_on_trio(anyio_backend: str) -> None:
     expected = "aiohttp" if anyio_backend == "asyncio" else "httpx"
     assert resolve_backend("auto") == expected
+
+
+async def test_a_client_built_with_no_setting_is_on_aiohttp_on_asyncio_only(
+    anyio_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(HTTP_BACKEND_ENV, raising=False)
+    expected = AiohttpTransport if anyio_backend == "asyncio" else httpx.AsyncHTTPTransport
+    async with AsyncClient("a", "b") as client:
+        assert type(_transport_of(client)) is expected
 
 
 async def test_client_built_on_asyncio_with_aiohttp_backend_sends_over_aiohttp(
@@ -47,6 +59,26 @@ async def test_environment_variable_sets_the_default(
     monkeypatch.setenv(HTTP_BACKEND_ENV, "httpx")
     assert resolve_backend(None) == "httpx"
     assert make_transport(None) is None
+
+
+def test_package_import_leaves_aiohttp_and_metadata_for_the_first_client() -> None:
+    probe = (
+        "import sys, voucherify_async; "
+        "print(sorted(m for m in ('aiohttp', 'importlib.metadata') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+async def test_missing_aiohttp_is_named_with_the_way_out(
+    anyio_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "aiohttp", None)  # as if installed without dependencies
+    if anyio_backend == "trio":
+        assert make_transport("auto") is None  # trio never needs it
+        return
+    with pytest.raises(ModuleNotFoundError, match="http_backend='httpx'"):
+        AsyncClient("a", "b", http_backend="auto")
 
 
 def test_auto_outside_a_running_loop_is_httpx() -> None:

@@ -1,43 +1,59 @@
-"""`AiohttpTransport`: httpx requests sent over aiohttp (asyncio only; the `aiohttp` extra).
+"""`AiohttpTransport`: httpx requests sent over aiohttp (the default transport on asyncio).
 
 httpx still builds the request and reads the response; aiohttp only moves the bytes, which costs
-about a third of httpcore's CPU per request on asyncio. aiohttp's failures are raised as the httpx
-exceptions httpcore raises for the same event, so the client's error mapping and retry safety rules
-see no difference:
+about a third of httpcore's CPU per request on asyncio. The transport behaves as httpx's own:
 
-- `ClientConnectorError` (refused, DNS, TLS) -> `ConnectError` (not sent);
-- `ConnectionTimeoutError` -> `ConnectTimeout` (not sent);
-- `SocketTimeoutError`, `ServerTimeoutError` -> `ReadTimeout` (may have been executed);
-- `ServerDisconnectedError`, `ClientPayloadError`, `ClientResponseError` -> `RemoteProtocolError`
-  (may have been executed);
-- `ClientOSError` (a reset after connecting) -> `ReadError` (may have been executed);
-- `InvalidURL`, `NonHttpUrlClientError` -> `UnsupportedProtocol` (a bug, not retried).
+- aiohttp's failures are raised as the httpx exceptions httpcore raises for the same event, so the
+  client's error mapping and retry safety rules see no difference:
+  - `ClientConnectorError` (refused, DNS, TLS, proxy unreachable) -> `ConnectError` (not sent);
+  - `ConnectionTimeoutError` -> `ConnectTimeout` (not sent);
+  - `SocketTimeoutError`, `ServerTimeoutError` -> `ReadTimeout` (may have been executed);
+  - `ServerDisconnectedError`, `ClientPayloadError`, `ClientResponseError` ->
+    `RemoteProtocolError` (may have been executed);
+  - `ClientOSError` (a reset or broken pipe after connecting) -> `ReadError` (may have been
+    executed);
+  - `ClientHttpProxyError` (the proxy refused the tunnel) -> `ProxyError` (not retried);
+  - `InvalidURL`, `NonHttpUrlClientError` -> `UnsupportedProtocol` (a bug, not retried);
+- proxies: `proxy=`, else `$HTTP(S)_PROXY`/`$ALL_PROXY`/`$NO_PROXY` (see `_proxy.py`);
+- the write timeout bounds each chunk of a body as httpcore bounds each socket write: aiohttp has
+  none, so the body goes out in chunks and a deadline re-armed per chunk cancels the exchange
+  (`WriteTimeout`) when one is not taken by the server in time;
+- a streamed body of unknown length goes out chunked (httpx's `Transfer-Encoding: chunked`
+  header is left to aiohttp, which refuses it next to a streaming body).
 
-Differences left: aiohttp has no write timeout, and waiting for a free pooled connection counts
-towards the connect timeout (httpx raises `PoolTimeout` there).
+Difference left: waiting for a free pooled connection counts towards the connect timeout (httpx
+raises `PoolTimeout` there, which is not retried; here it is a `ConnectTimeout`, which is).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from contextlib import contextmanager
-from typing import Any
+from types import TracebackType
+from typing import Any, Final
 
 import aiohttp
 import httpx
 import sniffio
 
+from ._proxy import ProxyRoutes, ProxySetting
+
 __all__ = ["AiohttpTransport"]
 
-_HTTP_11 = {"http_version": b"HTTP/1.1"}
+_HTTP_11: Final = {"http_version": b"HTTP/1.1"}
 # httpx writes these itself; aiohttp must not add its own defaults next to them.
-_SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+_SKIP_AUTO_HEADERS: Final = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+# A body this small is buffered by the socket at once, so its write cannot wait on the server (as
+# with httpcore); a larger one goes out in chunks of this size, each under the write timeout.
+_CHUNK: Final = 64 * 1024
 
 # Most specific first: the first matching row decides.
 _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
     (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
     (aiohttp.ServerTimeoutError, httpx.ReadTimeout),
     (aiohttp.ClientConnectorError, httpx.ConnectError),
+    (aiohttp.ClientHttpProxyError, httpx.ProxyError),
     (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
     (aiohttp.ClientPayloadError, httpx.RemoteProtocolError),
     (aiohttp.ClientResponseError, httpx.RemoteProtocolError),
@@ -58,9 +74,61 @@ def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
         raise mapped(f"{type(exc).__name__}: {exc}", request=request) from exc
 
 
-async def _chunks(stream: httpx.AsyncByteStream) -> AsyncIterator[bytes]:
-    async for chunk in stream:
-        yield chunk
+class _WriteDeadline:
+    """Cancel the exchange when one chunk of the body is not written within `seconds`.
+
+    The body's iterator runs in aiohttp's writer: it arms the deadline before handing aiohttp a
+    chunk and disarms it when asked for the next one (the previous one is then written). On
+    expiry `asyncio.timeout` cancels the task sending the request, which closes the connection.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._scope = asyncio.timeout(None)
+        self._open = False
+
+    async def __aenter__(self) -> _WriteDeadline:
+        await self._scope.__aenter__()
+        self._open = True
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._open = False
+        await self._scope.__aexit__(exc_type, exc, tb)
+
+    @property
+    def expired(self) -> bool:
+        """Whether a chunk took longer than allowed (the exchange was cancelled for it)."""
+        return self._scope.expired()
+
+    def _arm(self) -> None:
+        if self._open and not self._scope.expired():
+            self._scope.reschedule(asyncio.get_running_loop().time() + self._seconds)
+
+    def _disarm(self) -> None:
+        # Also called as aiohttp's writer unwinds after an expiry, when the scope is final.
+        if self._open and not self._scope.expired():
+            self._scope.reschedule(None)
+
+    async def chunks(self, body: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+        """`body`'s chunks, each at most `_CHUNK` bytes, each written under the deadline."""
+        try:
+            async for chunk in body:
+                for start in range(0, len(chunk), _CHUNK):
+                    self._arm()
+                    yield chunk[start : start + _CHUNK]
+                    self._disarm()
+        finally:
+            self._disarm()
+
+
+async def _whole(content: bytes) -> AsyncIterator[bytes]:
+    yield content
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -71,11 +139,25 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             takes them.
         verify: `True` for httpx's default certificate checks, `False` to skip them, or an
             `ssl.SSLContext`.
+        proxy: a proxy for every request (a URL, or an `httpx.Proxy`); None to follow
+            `$HTTP(S)_PROXY`, `$ALL_PROXY` and `$NO_PROXY` as httpx does.
+        trust_env: whether those environment variables are read (when `proxy` is None).
+
+    Raises:
+        ValueError: for a proxy aiohttp cannot use (SOCKS) or a malformed proxy URL.
     """
 
-    def __init__(self, *, limits: httpx.Limits | None = None, verify: Any = True) -> None:
+    def __init__(
+        self,
+        *,
+        limits: httpx.Limits | None = None,
+        verify: Any = True,
+        proxy: ProxySetting | None = None,
+        trust_env: bool = True,
+    ) -> None:
         self._limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self._verify = verify
+        self._proxies = ProxyRoutes(proxy, trust_env=trust_env)
         self._session: aiohttp.ClientSession | None = None
 
     def _open(self) -> aiohttp.ClientSession:
@@ -94,6 +176,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             auto_decompress=False,
             skip_auto_headers=_SKIP_AUTO_HEADERS,
             timeout=aiohttp.ClientTimeout(total=None),
+            # Proxies are ours to resolve (`_proxy.py`): aiohttp's trust_env would also send
+            # ~/.netrc credentials as an Authorization header.
+            trust_env=False,
         )
         return self._session
 
@@ -101,33 +186,69 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         """Send one request and read its whole body (httpx decodes it as usual)."""
         session = self._session or self._open()
         timeout: dict[str, float | None] = request.extensions.get("timeout", {})
-        data: bytes | AsyncIterator[bytes] | None
-        if isinstance(request.stream, httpx.ByteStream):
-            data = request.content or None
-        else:
-            data = _chunks(request.stream)  # type: ignore[arg-type]
+        headers: list[tuple[str, str]] = request.headers.multi_items()
+        options: dict[str, Any] = {}
+        if self._proxies.active:
+            route = self._proxies.route(request.url)
+            if route is not None:
+                options["proxy"] = route.url
+                if request.url.scheme == "https":  # headers of the CONNECT request
+                    options["proxy_headers"] = dict(route.headers)
+                else:  # forwarded as is: the proxy reads them from the request
+                    headers = [*headers, *route.headers]
+        stream: AsyncIterable[bytes] | None = None
+        if not isinstance(request.stream, httpx.ByteStream):
+            stream = request.stream  # type: ignore[assignment]
+            if "Transfer-Encoding" in request.headers:  # aiohttp chunks it itself
+                headers = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]
+        write_timeout = timeout.get("write")
+        if write_timeout is None or (stream is None and len(request.content) <= _CHUNK):
+            data = stream if stream is not None else request.content or None
+            return await self._exchange(session, request, headers, data, timeout, options)
+        deadline = _WriteDeadline(write_timeout)
+        body = deadline.chunks(stream if stream is not None else _whole(request.content))
+        try:
+            async with deadline:
+                return await self._exchange(session, request, headers, body, timeout, options)
+        except TimeoutError as exc:
+            if not deadline.expired:
+                raise
+            raise httpx.WriteTimeout(
+                f"a chunk of the body was not taken within {write_timeout} s", request=request
+            ) from exc
+
+    async def _exchange(
+        self,
+        session: aiohttp.ClientSession,
+        request: httpx.Request,
+        headers: list[tuple[str, str]],
+        data: bytes | AsyncIterable[bytes] | None,
+        timeouts: dict[str, float | None],
+        options: dict[str, Any],
+    ) -> httpx.Response:
         with _as_httpx_errors(request):
             async with session.request(
                 request.method,
                 str(request.url),
-                headers=request.headers.multi_items(),
+                headers=headers,
                 data=data,
                 allow_redirects=False,
                 timeout=aiohttp.ClientTimeout(
                     total=None,
-                    connect=timeout.get("pool"),
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
+                    connect=timeouts.get("pool"),
+                    sock_connect=timeouts.get("connect"),
+                    sock_read=timeouts.get("read"),
                 ),
+                **options,
             ) as response:
-                body = await response.read()
+                content = await response.read()
         extensions: dict[str, Any] = _HTTP_11
         if response.reason:
             extensions = {**_HTTP_11, "reason_phrase": response.reason.encode("ascii", "replace")}
         return httpx.Response(
             response.status,
             headers=response.raw_headers,
-            stream=httpx.ByteStream(body),
+            stream=httpx.ByteStream(content),
             request=request,
             extensions=extensions,
         )

@@ -7,10 +7,9 @@ import copy
 import json
 import logging
 import math
-import os
 import platform
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -18,15 +17,19 @@ import anyio
 import attrs
 import httpx
 
+from ._config import DEFAULT_BASE_URL, resolve_base_url, setting
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
     RateLimitInfo,
     VoucherifyConfigError,
+    VoucherifyError,
 )
-from ._logging import log_attempt, log_retry, logger
+from ._logging import configure_from_environment, log_attempt, log_retry, logger
+from ._loop import LoopBinding
 from ._params import check_duration
 from ._response import (
+    check_success,
     decode_body,
     error_from_response,
     parse_retry_after,
@@ -41,6 +44,8 @@ from ._retry import (
     failure_of_status,
     replay_safe,
 )
+from ._secrets import check_credential, check_destination, mask_exception
+from ._timeouts import AttemptTimeout, attempt_budget, within_budget
 from ._transport import make_transport
 from ._types import NOT_GIVEN, Auth, HttpBackend, NotGiven, Query
 from ._version import __version__
@@ -50,8 +55,6 @@ from .customers import Customers
 __all__ = ["DEFAULT_BASE_URL", "AsyncClient"]
 
 T = TypeVar("T")
-
-DEFAULT_BASE_URL = "https://api.voucherify.io"
 
 _USER_AGENT = (
     f"voucherify-async/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
@@ -65,10 +68,11 @@ _TRANSPORT_HEADERS = {
 }
 
 
-def _setting(value: str | None, env: str) -> str | None:
-    if value is not None:
-        return value
-    return os.environ.get(env) or None
+def _credential(value: str | None, argument: str, env: str) -> str | None:
+    """The argument, else the environment variable; refused if it cannot travel in a header."""
+    resolved = setting(value, env)
+    check_credential(resolved, argument if value is not None else f"${env} ({argument})")
+    return resolved
 
 
 class AsyncClient:
@@ -87,8 +91,12 @@ class AsyncClient:
             `$VOUCHERIFY_CLIENT_SECRET_KEY`.
         origin: the `Origin` header sent with client-side (`/client/v1`) calls.
         base_url: the API root; default `$VOUCHERIFY_BASE_URL`, else `https://api.voucherify.io`.
-        cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`.
-        timeout: seconds (or an `httpx.Timeout`) for each request; `math.inf` for none.
+        cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`;
+            default `$VOUCHERIFY_CLUSTER`. An explicit `base_url` or `cluster` wins over both
+            variables; both arguments, or both variables set, is a `ValueError`.
+        timeout: seconds each attempt may take in all, connect to last byte (`APITimeoutError`
+            when spent; each retry gets it afresh); an `httpx.Timeout` keeps httpx's per-phase
+            meaning only (connect, each read, each write, pool); None or `math.inf` for none.
         max_retries: retries after the first try of a failed request; 0 disables them. Which
             failures are retried, for which requests, is in `docs/reliability.md`.
         http_client: an `httpx.AsyncClient` to share; the SDK never closes one it did not open.
@@ -97,16 +105,27 @@ class AsyncClient:
         max_concurrency: at most this many requests in flight at once across the client and its
             `with_options()` copies (an anyio `CapacityLimiter`); None for no cap.
         http_backend: the transport of the client's own pool: `"aiohttp"` (httpx over aiohttp,
-            asyncio only, needs `voucherify-async[aiohttp]`), `"httpx"` (httpx's own), or
-            `"auto"` (aiohttp when created in a running asyncio loop with aiohttp installed, else
-            httpx); default `$VOUCHERIFY_HTTP_BACKEND`, else `"auto"`. Ignored with `transport=`
-            or `http_client=`.
+            asyncio only), `"httpx"` (httpx's own), or `"auto"` (aiohttp when created in a
+            running asyncio loop, else httpx); default `$VOUCHERIFY_HTTP_BACKEND`, else
+            `"auto"`. Ignored with `transport=` or `http_client=`.
+        proxy: an HTTP(S) proxy for every request of the client's own pool (a URL, credentials
+            allowed, or an `httpx.Proxy`), on either transport; None (the default) follows
+            `$HTTPS_PROXY`, `$HTTP_PROXY`, `$ALL_PROXY` and `$NO_PROXY`.
+
+    `VOUCHERIFY_LOG=debug` (or `info`) in the environment turns on the `voucherify_async` logger
+    with a stderr handler when the first client is created (see `docs/reliability.md`).
 
     Raises:
-        ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
+        VoucherifyConfigError: a credential or `origin` (given or from the environment) holding
+            a character that cannot travel in an HTTP header (control characters such as a
+            stray line break, spaces, non-ASCII); the message names the setting, never the value.
+            Missing credentials raise only when a call needs them.
+        ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, or
+            both `$VOUCHERIFY_BASE_URL` and `$VOUCHERIFY_CLUSTER`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
-            a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, ...).
-        ModuleNotFoundError: for `http_backend="aiohttp"` without aiohttp installed.
+            a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, `proxy` with
+            `http_client` or `transport`, a SOCKS `proxy` on aiohttp, ...).
+        ModuleNotFoundError: for the aiohttp transport when aiohttp, a dependency, is missing.
     """
 
     def __init__(
@@ -125,9 +144,14 @@ class AsyncClient:
         transport: httpx.AsyncBaseTransport | None = None,
         max_concurrency: int | None = None,
         http_backend: HttpBackend | None = None,
+        proxy: str | httpx.URL | httpx.Proxy | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
+        if proxy is not None and (http_client is not None or transport is not None):
+            raise ValueError(
+                "proxy applies to the client's own pool: not with http_client or transport"
+            )
         _check_max_retries(max_retries)
         if max_concurrency is not None and (
             isinstance(max_concurrency, bool)
@@ -135,20 +159,28 @@ class AsyncClient:
             or max_concurrency < 1
         ):
             raise ValueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
-        self._app_id = _setting(app_id, "VOUCHERIFY_APP_ID")
-        self._secret_key = _setting(secret_key, "VOUCHERIFY_SECRET_KEY")
-        self._client_app_id = _setting(client_app_id, "VOUCHERIFY_CLIENT_APP_ID")
-        self._client_secret_key = _setting(client_secret_key, "VOUCHERIFY_CLIENT_SECRET_KEY")
+        configure_from_environment()
+        self._app_id = _credential(app_id, "app_id", "VOUCHERIFY_APP_ID")
+        self._secret_key = _credential(secret_key, "secret_key", "VOUCHERIFY_SECRET_KEY")
+        self._client_app_id = _credential(
+            client_app_id, "client_app_id", "VOUCHERIFY_CLIENT_APP_ID"
+        )
+        self._client_secret_key = _credential(
+            client_secret_key, "client_secret_key", "VOUCHERIFY_CLIENT_SECRET_KEY"
+        )
+        check_credential(origin, "origin")
         self._origin = origin
-        self._base_url = _resolve_base_url(base_url, cluster)
+        self._base_url = resolve_base_url(base_url, cluster)
+        self._base_origin = httpx.URL(self._base_url)
         self._timeout = _as_timeout(timeout)
+        self._budget = attempt_budget(timeout)
         self._retry = RetryPolicy(max_retries=max_retries)
         self._shared = _Shared(
             limiter=anyio.CapacityLimiter(max_concurrency) if max_concurrency else None
         )
         self._owns_http = http_client is None
         if http_client is None and transport is None:
-            transport = make_transport(http_backend)
+            transport = make_transport(http_backend, proxy=proxy)
         self._http = http_client or _OwnPool(
             transport=transport, timeout=self._timeout, follow_redirects=False
         )
@@ -177,7 +209,7 @@ class AsyncClient:
 
     @property
     def timeout(self) -> httpx.Timeout:
-        """The timeout applied to each request."""
+        """The per-phase httpx timeout of each request (a float `timeout` also bounds it whole)."""
         return self._timeout
 
     @property
@@ -208,8 +240,8 @@ class AsyncClient:
 
         Args:
             max_retries: retries after the first try; 0 disables them.
-            timeout: seconds (or an `httpx.Timeout`) for each request; None or `math.inf`
-                waits forever.
+            timeout: seconds each attempt may take in all (or an `httpx.Timeout`, per phase);
+                None or `math.inf` waits forever.
 
         Raises:
             ValueError: for a negative `max_retries`, or a NaN, zero or negative `timeout`.
@@ -222,6 +254,7 @@ class AsyncClient:
             clone._retry = attrs.evolve(self._retry, max_retries=max_retries)
         if not isinstance(timeout, NotGiven):
             clone._timeout = _as_timeout(timeout)
+            clone._budget = attempt_budget(timeout)
         clone.customers = Customers(clone)
         clone.async_actions = AsyncActions(clone)
         return clone
@@ -258,6 +291,7 @@ class AsyncClient:
         self._closed = True
         if self._owns_http:
             await self._http.aclose()
+            await self._shared.loop.release()
 
     def _auth_headers(self, auth: Auth) -> dict[str, str]:
         if auth == "client":
@@ -306,19 +340,43 @@ class AsyncClient:
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
         idempotent: bool = False,
+        expect: int = 200,
     ) -> httpx.Response:
         """The one request path: auth, body encoding, retries, logging and error mapping.
 
         Failed attempts are retried per `self._retry` (see `_retry.py`); a request the server may
         have executed is repeated only when `replay_safe` says it is harmless: for its method, or
         because the endpoint passed `idempotent=True`. Cancellation of the caller is never
-        caught: it aborts the attempt (or the wait before the next one) at once.
+        caught: it aborts the attempt (or the wait before the next one) at once. Redirects are
+        never followed; `expect` is the one success status the spec declares for the endpoint.
 
         Raises:
-            APIStatusError: a 4xx/5xx answer (after the retries allowed for it).
+            APIStatusError: an answer outside 2xx (after the retries allowed for it).
+            APIResponseValidationError: a 2xx other than `expect`.
             APIConnectionError: the exchange failed (`APITimeoutError` for timeouts).
-            RuntimeError: the client (or the one owning its pool) has been closed.
+            RuntimeError: the client (or the one owning its pool) has been closed, or is used
+                from another event loop than the one that first used it.
         """
+        try:
+            return await self._send_once_or_retry(
+                method, path, params, json_body, files, auth, idempotent, expect
+            )
+        except VoucherifyError as exc:
+            mask_exception(exc)
+            raise
+
+    async def _send_once_or_retry(
+        self,
+        method: str,
+        path: str,
+        params: Query | None,
+        json_body: Any,
+        files: Mapping[str, Any] | None,
+        auth: Auth,
+        idempotent: bool,
+        expect: int,
+    ) -> httpx.Response:
+        await self._shared.loop.check(self._http.aclose if self._owns_pool else None)
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         headers = self._auth_headers(auth)
@@ -336,10 +394,10 @@ class AsyncClient:
         while True:
             if retries:
                 _rewind(files, starts)
-            request = self._new_request(method, path, params, content, files, headers)
+            request = _url_checked(self._new_request, method, path, params, content, files, headers)
             try:
                 response = await self._attempt(request, path, retries)
-            except httpx.TransportError as exc:
+            except _EXCHANGE_ERRORS as exc:
                 failure = classify_transport_error(exc)
                 decision = self._retry.decide(
                     retries_done=retries,
@@ -351,7 +409,8 @@ class AsyncClient:
                     unsure = failure is Failure.MAYBE_EXECUTED and not safe
                     raise _connection_error(exc, method, path, retries, unsure=unsure) from exc
             else:
-                if response.status_code < 400:
+                if response.is_success:
+                    check_success(response, expect, method=method, path=path)
                     return response
                 error = error_from_response(response, method=method, path=path)
                 decision = self._retry.decide(
@@ -364,7 +423,7 @@ class AsyncClient:
                 if not decision.retry:
                     raise error
             retries += 1
-            await self._pause(method, path, retries, decision)
+            await self._pause(method, path, retries, decision, request.headers)
 
     def _new_request(
         self,
@@ -383,7 +442,7 @@ class AsyncClient:
         """
         query = tuple(params) if params else None
         if not self._owns_pool:
-            return self._http.build_request(
+            request = self._http.build_request(
                 method,
                 self._base_url + path,
                 params=query,
@@ -392,6 +451,8 @@ class AsyncClient:
                 headers=headers,
                 timeout=self._timeout,
             )
+            check_destination(request, self._base_origin)
+            return request
         return httpx.Request(
             method,
             self._base_url + path,
@@ -408,8 +469,12 @@ class AsyncClient:
         started = time.monotonic()
         async with limiter if limiter is not None else contextlib.nullcontext():
             try:
-                response = await self._http.send(request)
-            except httpx.TransportError as exc:
+                response = await within_budget(
+                    self._budget,
+                    request,
+                    lambda: self._http.send(request, follow_redirects=False),
+                )
+            except _EXCHANGE_ERRORS as exc:
                 log_attempt(
                     method=request.method,
                     path=path,
@@ -434,7 +499,9 @@ class AsyncClient:
             self._shared.last_rate_limit = rate_limit_info(response.headers)
         return response
 
-    async def _pause(self, method: str, path: str, retries: int, decision: Decision) -> None:
+    async def _pause(
+        self, method: str, path: str, retries: int, decision: Decision, headers: httpx.Headers
+    ) -> None:
         """Log the coming retry at INFO and wait its delay (cancellable)."""
         log_retry(
             method=method,
@@ -443,6 +510,7 @@ class AsyncClient:
             attempts=self._retry.max_retries + 1,
             reason=decision.reason,
             delay=decision.delay,
+            headers=headers,
         )
         await self._retry.sleep(decision.delay)
 
@@ -457,6 +525,7 @@ class AsyncClient:
         files: Mapping[str, Any] | None = None,
         auth: Auth = "server",
         idempotent: bool = False,
+        expect: int = 200,
     ) -> T:
         """Send a request and decode its JSON body into `cast_to`."""
         response = await self._send(
@@ -467,6 +536,7 @@ class AsyncClient:
             files=files,
             auth=auth,
             idempotent=idempotent,
+            expect=expect,
         )
         return decode_body(response, cast_to, method=method, path=path)
 
@@ -498,12 +568,28 @@ class _OwnPool(httpx.AsyncClient):
         raise AttributeError("the SDK's own pool sends no cookies")
 
 
+_EXCHANGE_ERRORS = (httpx.TransportError, httpx.DecodingError)
+"""What one exchange may raise: a transport failure, or a body its Content-Encoding garbled."""
+
+
+def _url_checked(build: Callable[..., httpx.Request], *args: Any) -> httpx.Request:
+    """`build(*args)`, with httpx's refusal of the URL (too long, malformed) as a ValueError."""
+    try:
+        return build(*args)
+    except httpx.InvalidURL as exc:
+        method, path = args[0], args[1]
+        raise ValueError(
+            f"{method} {path[:80]}: the arguments make an invalid URL ({exc}); shorten them"
+        ) from None
+
+
 @attrs.define
 class _Shared:
     """State a client shares with its `with_options()` copies."""
 
     limiter: anyio.CapacityLimiter | None
     last_rate_limit: RateLimitInfo | None = None
+    loop: LoopBinding = attrs.field(factory=LoopBinding)
 
 
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
@@ -531,13 +617,14 @@ def _check_max_retries(max_retries: object) -> None:
 
 
 def _connection_error(
-    exc: httpx.TransportError, method: str, path: str, retries: int, *, unsure: bool
+    exc: httpx.RequestError, method: str, path: str, retries: int, *, unsure: bool
 ) -> APIConnectionError:
     tries = f" after {retries + 1} attempts" if retries else ""
     note = "; not retried, as the server may have executed it" if unsure else ""
     if isinstance(exc, httpx.TimeoutException):
+        reason = str(exc) if isinstance(exc, AttemptTimeout) else type(exc).__name__
         return APITimeoutError(
-            f"{method} {path} timed out ({type(exc).__name__}){tries}{note}",
+            f"{method} {path} timed out ({reason}){tries}{note}",
             method=method,
             path=path,
         )
@@ -580,17 +667,3 @@ def _require(value: str | None, argument: str, env: str, kind: str) -> str:
             f"or set the {env} environment variable"
         )
     return value
-
-
-def _resolve_base_url(base_url: str | None, cluster: str | None) -> str:
-    if base_url is not None and cluster is not None:
-        raise ValueError("pass base_url or cluster, not both")
-    if cluster is not None:
-        if not cluster or not cluster.replace("-", "").isalnum():
-            raise ValueError(f"cluster must be a region name such as 'us1', got {cluster!r}")
-        return f"https://{cluster}.api.voucherify.io"
-    url = base_url or os.environ.get("VOUCHERIFY_BASE_URL") or DEFAULT_BASE_URL
-    parsed = httpx.URL(url)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ValueError(f"base_url must be an http(s) URL, got {url!r}")
-    return url.rstrip("/")

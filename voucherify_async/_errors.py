@@ -5,9 +5,9 @@ VoucherifyError                       everything the SDK raises on purpose
 ├── VoucherifyConfigError             missing credentials or settings
 ├── APIConnectionError                the request could not be completed (after retries)
 │   └── APITimeoutError
-├── APIResponseValidationError        a 2xx body the SDK cannot read as the documented model
-├── BulkUpdateError                   a chunk of `bulk_update` failed
-└── APIStatusError                    the API answered 4xx/5xx
+├── APIResponseValidationError        a 2xx the SDK cannot read as the documented answer
+├── BulkUpdateError                   a chunk of bulk_update() failed (see Bulk updates)
+└── APIStatusError                    the API answered outside 2xx (3xx, 4xx, 5xx)
     ├── BadRequestError 400
     ├── AuthenticationError 401
     ├── PermissionDeniedError 403
@@ -19,7 +19,10 @@ VoucherifyError                       everything the SDK raises on purpose
 
 Invalid arguments raise the built-in `ValueError` (or `TypeError`) before anything is sent.
 No exception text ever contains a credential: messages are built from the method, the path and
-the API's error body only.
+the API's error body only. Every request reachable from an error (`response.request`, the chained
+httpx exception's `.request`) has its credential headers replaced by `[redacted]`, and every
+error pickles (the chained `__cause__` is left out, as pickle does for any exception), so an
+error is safe to log whole, send to an error tracker or put in a task queue.
 """
 
 from __future__ import annotations
@@ -55,6 +58,19 @@ _EXCERPT_CHARS = 200
 class VoucherifyError(Exception):
     """Base class of every exception the SDK raises on purpose."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The subclasses take keyword-only arguments, which Exception's own pickling cannot pass.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[VoucherifyError], args: tuple[Any, ...], state: dict[str, Any]
+) -> VoucherifyError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class VoucherifyConfigError(VoucherifyError):
     """Raised when a call needs a credential or setting the client does not have.
@@ -65,6 +81,9 @@ class VoucherifyConfigError(VoucherifyError):
 
 class APIConnectionError(VoucherifyError):
     """Raised when the request could not be completed: connect error, reset, protocol error.
+
+    Also when the answer could not be read: a body its `Content-Encoding` garbles (a corrupt
+    gzip stream, `httpx.DecodingError`).
 
     Raised after the retries allowed by `max_retries` are used up. The transport's own exception
     is chained as `__cause__`.
@@ -77,14 +96,20 @@ class APIConnectionError(VoucherifyError):
 
 
 class APITimeoutError(APIConnectionError):
-    """A request timed out (after retries), or `async_actions.wait` ran out of time."""
+    """A request timed out (after retries), or `async_actions.wait` ran out of time.
+
+    With a float `timeout`, an attempt times out when it has taken that long in all, connect to
+    last byte; with an `httpx.Timeout`, when one phase (connect, a read, a write) exceeds its own.
+    """
 
 
 class APIResponseValidationError(VoucherifyError):
-    """Raised when a successful response's body cannot be read as the documented model.
+    """Raised when a 2xx answer is not the documented one.
 
-    The message names the model and the JSON path of the first problem; `.body_excerpt` holds the
-    start of the body.
+    Its status is not the one the endpoint declares (a 200 where the API sends 204), or its body
+    cannot be read as the documented model (not JSON, nested too deeply, another shape). The
+    message names the expected status, or the model and the JSON path of the first problem;
+    `.body_excerpt` holds the start of the body.
     """
 
     def __init__(
@@ -117,7 +142,10 @@ class RateLimitInfo:
 
 
 class APIStatusError(VoucherifyError):
-    """Raised when the API answered with a 4xx or 5xx status.
+    """Raised when the API answered with a status outside 2xx: a 4xx or 5xx, or a redirect.
+
+    A redirect (3xx) is never followed, whatever `http_client` the SDK was given: its message
+    names the scheme and host of the `Location`, and `.response` holds the answer.
 
     Attributes:
         status_code: the HTTP status.

@@ -19,7 +19,12 @@ import attrs
 
 from ._convert import EXTRA, format_datetime
 
+# httpx refuses URLs over 65,536 characters (httpx._urlparse.MAX_URL_LENGTH); half of that for one
+# segment leaves room for the base URL, the rest of the path and the query.
+MAX_SEGMENT: Final = 32_768
+
 __all__ = [
+    "MAX_SEGMENT",
     "check_choice",
     "check_duration",
     "check_int_range",
@@ -95,7 +100,7 @@ def path_segment(value: object, name: str = "customer_id") -> str:
     """Percent-encode `value` as exactly one URL path segment.
 
     `/`, `?`, `#`, `%` and spaces are encoded, and `.`/`..` become `%2E` forms, so no value can
-    reach another path.
+    reach another path. An encoded value over `MAX_SEGMENT` characters raises `ValueError`.
     """
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, got {type(value).__name__}")
@@ -103,6 +108,11 @@ def path_segment(value: object, name: str = "customer_id") -> str:
     if not value:
         raise ValueError(f"{name} must be a non-empty string")
     encoded = quote(value, safe="@")
+    if len(encoded) > MAX_SEGMENT:
+        raise ValueError(
+            f"{name} is too long for a URL: {len(encoded)} characters once percent-encoded, "
+            f"at most {MAX_SEGMENT}"
+        )
     if encoded in (".", ".."):
         encoded = encoded.replace(".", "%2E")
     return encoded

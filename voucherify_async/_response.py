@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -18,8 +19,10 @@ from ._errors import (
     excerpt,
     status_error_class,
 )
+from ._secrets import mask_exception
 
 __all__ = [
+    "check_success",
     "decode_body",
     "error_from_response",
     "parse_retry_after",
@@ -37,6 +40,16 @@ def request_id(response: httpx.Response) -> str | None:
     return next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
 
 
+def check_success(response: httpx.Response, expected: int, *, method: str, path: str) -> None:
+    """Refuse a 2xx status other than the one the endpoint declares (`APIResponseValidationError`).
+
+    The spec gives each operation one success status (200, 202 or 204); another one means the
+    answer is not the documented one (say a 200 with a body where a 204 was declared).
+    """
+    if response.status_code != expected:
+        raise _invalid(response, method, path, f"expected status {expected}")
+
+
 def decode_body(response: httpx.Response, cast_to: type[T], *, method: str, path: str) -> T:
     """Decode a 2xx JSON body into `cast_to`, or raise `APIResponseValidationError`."""
     try:
@@ -47,6 +60,8 @@ def decode_body(response: httpx.Response, cast_to: type[T], *, method: str, path
         raise _invalid(
             response, method, path, f"the body is not JSON (expected {cast_to.__name__})"
         ) from exc
+    except RecursionError as exc:  # a parser or structuring step that recurses per level
+        raise _invalid(response, method, path, "the body is nested too deeply") from exc
 
 
 def _invalid(
@@ -63,14 +78,20 @@ def _invalid(
 
 
 def error_from_response(response: httpx.Response, *, method: str, path: str) -> APIStatusError:
-    """Build the `APIStatusError` subclass for a 4xx/5xx response, whatever its body."""
+    """Build the `APIStatusError` subclass for a non-2xx response, whatever its body.
+
+    A redirect (3xx) is never followed: its message names where it pointed (scheme and host
+    only). The request reachable from the error has its credentials redacted.
+    """
     body: Mapping[str, Any] | None = None
     text = ""
     try:
         parsed = loads(response.content) if response.content else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: deeply nested JSON
         parsed = None
-    if isinstance(parsed, Mapping):
+    if response.is_redirect or 300 <= response.status_code < 400:
+        text = _redirect_note(response)
+    elif isinstance(parsed, Mapping):
         body = parsed
     else:
         text = excerpt(response.text) if response.content else response.reason_phrase
@@ -86,7 +107,24 @@ def error_from_response(response: httpx.Response, *, method: str, path: str) -> 
     )
     if isinstance(error, RateLimitError):
         error.rate_limit = rate_limit_info(response.headers)
+    mask_exception(error)
     return error
+
+
+def _redirect_note(response: httpx.Response) -> str:
+    location = response.headers.get("location")
+    target = "no Location"
+    if location:
+        try:
+            url = httpx.URL(location)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            target = "a malformed Location"
+        else:
+            target = f"{url.scheme}://{url.host}" if url.host else "a path on the same host"
+    return (
+        f"redirect to {target} not followed: the SDK sends its keys only to its base_url "
+        f"(check base_url, or a proxy in front of the API)"
+    )
 
 
 def rate_limit_info(headers: httpx.Headers) -> RateLimitInfo:
@@ -110,19 +148,23 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     except ValueError:
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = (when - (now or datetime.now(UTC))).total_seconds()
+        except (TypeError, ValueError, OverflowError, IndexError):
             return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):  # nan, inf, 1e400: not a delay anyone can wait
+        return None
     return max(seconds, 0.0)
 
 
 def _int_header(headers: httpx.Headers, name: str) -> int | None:
+    """An integer header, or None when it is absent or not a finite number (never raises)."""
     value = headers.get(name)
     if value is None:
         return None
     try:
-        return int(float(value))
+        number = float(value)
     except ValueError:
         return None
+    return int(number) if math.isfinite(number) else None

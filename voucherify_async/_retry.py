@@ -66,11 +66,12 @@ def replay_safe(method: str, *, idempotent: bool = False) -> bool:
     return idempotent or method.upper() in SAFE_METHODS
 
 
-def classify_transport_error(exc: httpx.TransportError) -> Failure | None:
+def classify_transport_error(exc: httpx.RequestError) -> Failure | None:
     """Place a transport error on the `Failure` scale, or return None when it is not retried.
 
     Connect errors and connect timeouts happen before the request is sent. Resets, remote
-    protocol errors, read/write errors and read/write timeouts may follow its execution. A pool
+    protocol errors, read/write errors, read/write timeouts and a body that cannot be decoded
+    (a corrupt gzip stream: the answer was garbled on its way) may follow its execution. A pool
     timeout (every connection busy) and errors that are bugs (unsupported protocol, proxy
     misconfiguration) are not retried.
     """
@@ -82,7 +83,8 @@ def classify_transport_error(exc: httpx.TransportError) -> Failure | None:
         | httpx.WriteError
         | httpx.RemoteProtocolError
         | httpx.ReadTimeout
-        | httpx.WriteTimeout,
+        | httpx.WriteTimeout
+        | httpx.DecodingError,
     ):
         return Failure.MAYBE_EXECUTED
     return None

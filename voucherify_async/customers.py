@@ -170,7 +170,7 @@ class Customers(APIResource):
         Raises:
             NotFoundError: no customer has that id or source_id.
         """
-        await self._send("DELETE", f"{BASE}/{path_segment(customer_id)}")
+        await self._send("DELETE", f"{BASE}/{path_segment(customer_id)}", expect=204)
 
     async def delete_permanently(self, customer_id: str) -> PermanentDeletion:
         """Delete a customer and all their data for good (GDPR).
@@ -578,7 +578,9 @@ class Customers(APIResource):
 
     async def _upload(self, filename: str, content: bytes | IO[bytes]) -> AsyncActionRef:
         files = {"file": (filename, content, "text/csv")}
-        return await self._request("POST", f"{BASE}/importCSV", AsyncActionRef, files=files)
+        return await self._request(
+            "POST", f"{BASE}/importCSV", AsyncActionRef, files=files, expect=202
+        )
 
     async def update_in_bulk(self, records: Iterable[BulkRecord]) -> AsyncActionRef:
         """Upsert up to 100 customers, each named by `source_id`, as one async action.
@@ -593,7 +595,9 @@ class Customers(APIResource):
 
     async def _send_bulk(self, body: _Records) -> AsyncActionRef:
         """Send one encoded, checked chunk of records (see `bulk_body`)."""
-        return await self._request("POST", f"{BASE}/bulk/async", AsyncActionRef, json_body=body)
+        return await self._request(
+            "POST", f"{BASE}/bulk/async", AsyncActionRef, json_body=body, expect=202
+        )
 
     @overload
     async def bulk_update(
@@ -670,7 +674,9 @@ class Customers(APIResource):
         """
         ids = source_ids_body(source_ids)
         body = {"source_ids": ids, "metadata": metadata_body(metadata)}
-        return await self._request("POST", f"{BASE}/metadata/async", AsyncActionRef, json_body=body)
+        return await self._request(
+            "POST", f"{BASE}/metadata/async", AsyncActionRef, json_body=body, expect=202
+        )
 
     async def update_consents(self, customer_id: str, consents: Mapping[str, bool]) -> None:
         """Set a customer's marketing consents. `PUT /v1/customers/{customerId}/consents` (204).
@@ -680,7 +686,7 @@ class Customers(APIResource):
             consents: `{consent_id: True/False}`, or `{"unsubscribed": True}` to opt out of all.
         """
         path = f"{BASE}/{path_segment(customer_id)}/consents"
-        await self._send("PUT", path, json_body=consents_body(consents))
+        await self._send("PUT", path, json_body=consents_body(consents), expect=204)
 
     async def update_consents_client_side(
         self, customer_id: str, consents: Mapping[str, bool]
@@ -690,7 +696,7 @@ class Customers(APIResource):
         `PUT /client/v1/customers/{customerId}/consents` (204).
         """
         path = f"/client{BASE}/{path_segment(customer_id)}/consents"
-        await self._send("PUT", path, json_body=consents_body(consents), auth="client")
+        await self._send("PUT", path, json_body=consents_body(consents), auth="client", expect=204)
 
 
 _NO_CAP: Final = 2**63

@@ -174,6 +174,11 @@ async def lifecycle() -> None:
     ) as client:
         same: AsyncClient = client
         print(same.base_url)
+    proxied = AsyncClient(proxy="http://user:pass@proxy.internal:3128", http_backend="aiohttp")
+    await proxied.aclose()
+    await AsyncClient(
+        proxy=httpx.Proxy("http://proxy.internal:3128"), http_backend="httpx"
+    ).aclose()
     shared = AsyncClient(http_client=httpx.AsyncClient(), timeout=5.0)
     await shared.aclose()
     closed: bool = shared.is_closed

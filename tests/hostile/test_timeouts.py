@@ -1,0 +1,137 @@
+"""A float `timeout` bounds each attempt, connect to last byte (issue 11, item 6).
+
+A loopback server drips the body one byte at a time: httpx's per-read timeout never trips, so
+before the fix a `timeout=1` call lasted as long as the server liked. Now the attempt fails with
+`APITimeoutError` once its budget is spent, on every transport (the client's own pool, which the
+`--http-backend` switch sets, httpx's explicitly, and a caller's `http_client`), and is retried
+only when the request is safe to replay. An `httpx.Timeout` keeps httpx's per-phase meaning.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import attrs
+import httpx
+import pytest
+from _fault_server import Sleeps
+from _hostile_keys import APP_ID, SECRET_KEY
+from _raw_server import RawServer, drip
+
+from voucherify_async import APITimeoutError, AsyncClient
+
+SHORT = json.dumps({"id": "cust_1", "object": "customer"}).encode()
+GUARD = 5.0  # far above every budget below; a hang fails the test instead of stalling the suite
+
+
+@asynccontextmanager
+async def _client(pool: str, url: str, **kwargs: Any) -> AsyncIterator[AsyncClient]:
+    if pool == "caller":
+        async with httpx.AsyncClient() as http:
+            client = AsyncClient(APP_ID, SECRET_KEY, base_url=url, http_client=http, **kwargs)
+            client._retry = attrs.evolve(client._retry, sleep=Sleeps())
+            async with client:
+                yield client
+        return
+    backend = {"httpx": "httpx", "own": None}[pool]
+    client = AsyncClient(APP_ID, SECRET_KEY, base_url=url, http_backend=backend, **kwargs)
+    client._retry = attrs.evolve(client._retry, sleep=Sleeps())
+    async with client:
+        yield client
+
+
+POOLS = ["own", "httpx", "caller"]
+
+
+@pytest.mark.parametrize("pool", POOLS)
+async def test_a_dripping_server_cannot_stretch_an_attempt(pool: str) -> None:
+    with RawServer(drip(0.1)) as server:
+        async with _client(pool, server.url, timeout=0.3, max_retries=0) as client:
+            started = time.monotonic()
+            with anyio.fail_after(GUARD), pytest.raises(APITimeoutError) as caught:
+                await client.customers.get("alice")
+            elapsed = time.monotonic() - started
+    assert elapsed >= 0.25
+    assert "0.3 s timeout" in str(caught.value)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("pool", POOLS)
+async def test_each_retry_gets_the_budget_and_a_bulk_post_is_not_repeated(pool: str) -> None:
+    with RawServer(drip(0.1)) as server:
+        async with _client(pool, server.url, timeout=0.25, max_retries=1) as client:
+            with anyio.fail_after(GUARD), pytest.raises(APITimeoutError, match="after 2 attempts"):
+                await client.customers.get("alice")
+            with anyio.fail_after(GUARD), pytest.raises(APITimeoutError, match="may have executed"):
+                await client.customers.update_in_bulk([{"source_id": "a", "name": "A"}])
+    assert [r.method for r in server.requests] == ["GET", "GET", "POST"]
+
+
+@pytest.mark.parametrize("pool", POOLS)
+async def test_with_options_sets_the_budget_too(pool: str) -> None:
+    with RawServer(drip(0.1)) as server:
+        async with _client(pool, server.url, timeout=30.0, max_retries=0) as client:
+            with anyio.fail_after(GUARD), pytest.raises(APITimeoutError):
+                await client.with_options(timeout=0.25).customers.get("alice")
+
+
+@pytest.mark.parametrize("pool", ["own", "caller"])
+async def test_an_httpx_timeout_keeps_its_per_phase_meaning(pool: str) -> None:
+    """Each read is within 0.25 s, so the call completes although it takes longer in all."""
+    with RawServer(drip(0.02, SHORT)) as server:
+        async with _client(pool, server.url, timeout=httpx.Timeout(0.25), max_retries=0) as client:
+            started = time.monotonic()
+            with anyio.fail_after(GUARD):
+                customer = await client.customers.get("alice")
+            elapsed = time.monotonic() - started
+    assert customer.id == "cust_1"
+    assert elapsed > 0.25
+
+
+async def test_a_fast_answer_is_unaffected_by_the_budget() -> None:
+    with RawServer(drip(0.0, SHORT)) as server:
+        async with _client("own", server.url, timeout=2.0) as client:
+            for _ in range(3):
+                assert (await client.customers.get("alice")).id == "cust_1"
+
+
+@pytest.mark.parametrize("value", [math.nan, -1.0, 0, -math.inf])
+def test_a_timeout_that_is_not_a_positive_number_is_refused(value: float) -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        AsyncClient(APP_ID, SECRET_KEY, timeout=value)
+    client = AsyncClient(APP_ID, SECRET_KEY, transport=httpx.MockTransport(lambda r: None))  # type: ignore[arg-type,return-value]
+    with pytest.raises(ValueError, match="timeout"):
+        client.with_options(timeout=value)
+
+
+@pytest.mark.parametrize("value", ["1", True, [1]])
+def test_a_timeout_of_another_type_is_refused(value: Any) -> None:
+    with pytest.raises(TypeError, match="timeout"):
+        AsyncClient(APP_ID, SECRET_KEY, timeout=value)
+
+
+@pytest.mark.parametrize("pool", POOLS)
+async def test_the_callers_own_deadline_stays_a_cancellation(pool: str) -> None:
+    """A caller's shorter deadline cancels the call; it is not turned into APITimeoutError."""
+    with RawServer(drip(0.1)) as server:
+        async with _client(pool, server.url, timeout=5.0, max_retries=0) as client:
+            with anyio.move_on_after(0.3) as scope:
+                await client.customers.get("alice")
+            assert scope.cancelled_caught
+            with anyio.fail_after(GUARD), pytest.raises(APITimeoutError):
+                await client.with_options(timeout=0.2).customers.get("alice")
+
+
+def test_no_budget_for_an_infinite_or_per_phase_timeout() -> None:
+    from voucherify_async._timeouts import attempt_budget
+
+    assert attempt_budget(math.inf) is None
+    assert attempt_budget(None) is None
+    assert attempt_budget(httpx.Timeout(1.0)) is None
+    assert attempt_budget(2) == 2.0
