@@ -90,9 +90,7 @@ pytestmark = [
 # Holes the fuzzer found whose fix belongs to a module another helper is changing: kept out of
 # the strategies below and pinned by `test_a_hole_being_fixed_elsewhere` (strict xfail) until the
 # fix lands, then removed from here (the strategies draw them again).
-PENDING: dict[str, str] = {
-    "lying utf-16 charset": "client11: UnicodeError from response.text in _response.py",
-}
+PENDING: dict[str, str] = {}
 
 
 def example(name: str) -> Any:
