@@ -19,7 +19,6 @@ from ._bodies import (
     metadata_body,
     names_a_customer,
 )
-from ._bulk import bulk_update
 from ._cursors import Cursor, LastItemCursor, NextIdCursor, customers_cursor
 from ._models import (
     ActivitiesPage,
@@ -648,6 +647,8 @@ class Customers(APIResource):
                 failed records' index range and holds the chunks that were accepted.
             ValueError: for a `batch_size` or `max_concurrency` out of range (nothing is sent).
         """
+        from ._bulk import bulk_update  # rarely used: not loaded by `import voucherify_async`
+
         chunks = await bulk_update(
             self._send_bulk,
             records,
