@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -12,15 +15,67 @@ import nox
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.download_python = "never"  # test the interpreters the machine has, fetch none
 
 PYTHON = "3.11"
+PYTHONS = ("3.11", "3.12", "3.13")  # what pyproject's classifiers claim; `tests` runs on each
 PRISM_VERSION = "5.14.2"
 PRISM_DIR = Path(".prism")  # the npm prefix; git-ignored
 
 
-@nox.session(python=PYTHON)
+def _expose_pyenv_versions() -> None:
+    """Make pyenv's installed `PYTHONS` versions answer as `python3.X`, as nox looks them up.
+
+    pyenv's shim for `python3.12` fails unless 3.12 is an active version, so this lists the
+    newest installed patch of each of `PYTHONS` in `PYENV_VERSION` after the current version(s)
+    (which keep answering `python3`). Without pyenv, or with `PYENV_VERSION` already set, it does
+    nothing.
+    """
+    pyenv = shutil.which("pyenv")
+    if pyenv is None or "PYENV_VERSION" in os.environ:
+        return
+    try:
+        current = _run([pyenv, "version-name"]).split(":")
+        installed = _run([pyenv, "versions", "--bare", "--skip-aliases"]).split()
+    except (OSError, subprocess.CalledProcessError):
+        return
+    newest: dict[str, tuple[int, str]] = {}
+    for name in installed:
+        match = re.fullmatch(r"(\d+\.\d+)\.(\d+)", name)
+        if match and match[1] in PYTHONS and int(match[2]) >= newest.get(match[1], (-1, ""))[0]:
+            newest[match[1]] = (int(match[2]), name)
+    extra = [name for _, name in newest.values() if name not in current]
+    os.environ["PYENV_VERSION"] = ":".join([*current, *extra])
+
+
+def _run(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def available_pythons() -> list[str]:
+    """The `PYTHONS` versions this machine can run (`.ci/run` runs the tests on each)."""
+    found = []
+    for version in PYTHONS:
+        executable = shutil.which(f"python{version}")
+        if (
+            executable
+            and subprocess.run([executable, "-c", ""], capture_output=True).returncode == 0
+        ):
+            found.append(version)
+    return found
+
+
+_expose_pyenv_versions()
+
+
+@nox.session(python=list(PYTHONS))
 def tests(session: nox.Session) -> None:
-    """Run the test suite on asyncio (over aiohttp, the default transport) and trio."""
+    """Run the suite on asyncio (over aiohttp, the default transport) and trio, on each Python.
+
+    One session per version of `PYTHONS` (`tests-3.12`, ...). A missing interpreter is skipped,
+    or an error under `CI=true` (nox's rule); `.ci/run` runs the ones the machine has and names
+    the others.
+    """
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
 

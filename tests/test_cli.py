@@ -240,3 +240,138 @@ def test_without_the_cli_extra_the_command_says_how_to_install_it() -> None:
     assert done.returncode == 1
     assert "pip install 'voucherify-async[cli]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- customers list --------------------------------------------------------------------------
+
+
+def test_list_prints_one_page_as_a_table_newest_first() -> None:
+    done = cli("--fake", "--fake-seed", "30", "customers", "list", "--limit", "5", "--page", "2")
+    assert done.returncode == 0, done.stderr
+    header, *rows = done.stdout.splitlines()
+    assert header.split() == ["id", "source_id", "name", "email", "city", "created_at"]
+    assert [row.split()[1] for row in rows] == [f"seed-000{n}" for n in range(25, 20, -1)]
+    assert rows[0].split()[-1].endswith("Z")  # datetimes as the API writes them
+    assert done.stderr == "5 customers on page 2, 30 in total\n"
+
+
+def test_list_sends_the_filters_order_limit_and_page(served: FakeHTTPServer) -> None:
+    done = cli(
+        *("customers", "list", "--format", "jsonl", "--city", "Warsaw"),
+        *("--order", "source_id", "--limit", "3", "--page", "2"),
+        *("--created-after", "2020-01-01T00:00:00+02:00"),
+        env=clean_env(**served.env()),
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [row["source_id"] for row in rows] == ["seed-00012", "seed-00015", "seed-00018"]
+    [request] = [r for r in served.fake.requests if r.path == "/v1/customers"]
+    assert request.query == {
+        "city": ["Warsaw"],
+        "order": ["source_id"],
+        "limit": ["3"],
+        "page": ["2"],
+        "created_at[after]": ["2019-12-31T22:00:00.000Z"],
+    }
+
+
+def test_list_csv_writes_the_exports_columns() -> None:
+    done = cli("--fake", "--fake-seed", "2", "customers", "list", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(done.stdout.splitlines()))
+    assert {row["source_id"] for row in rows} == {"seed-00001", "seed-00002"}
+    assert rows[0]["address_city"]
+
+
+def test_a_limit_out_of_range_is_a_usage_error_naming_the_option() -> None:
+    done = cli("--fake", "customers", "list", "--limit", "101")
+    assert done.returncode == 2
+    assert "'--limit'" in done.stderr
+
+
+# --- the CLI speaks shell ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["list", "export"])
+def test_a_date_without_time_zone_is_refused_naming_the_option(command: str) -> None:
+    done = cli("--fake", "customers", command, "--created-after", "2024-05-01T00:00:00")
+    assert done.returncode == 2
+    assert "Invalid value for '--created-after'" in done.stderr
+    assert "no time zone: add Z" in done.stderr
+    assert "created_at_after" not in done.stderr
+    assert "datetime.now" not in done.stderr
+
+
+def test_a_malformed_date_is_refused_naming_the_option() -> None:
+    done = cli("--fake", "customers", "export", "--updated-before", "yesterday")
+    assert done.returncode == 2
+    assert "Invalid value for '--updated-before': 'yesterday' is not an ISO-8601" in done.stderr
+
+
+def test_missing_credentials_name_the_option_and_the_variable_not_the_python_api() -> None:
+    done = cli("customers", "get", "seed-00001")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "Error: a server-side call needs --app-id or the VOUCHERIFY_APP_ID environment variable\n"
+    )
+
+
+def test_sdk_argument_errors_name_what_the_shell_user_typed() -> None:
+    done = cli("--fake", "customers", "get", "")
+    assert done.returncode == 2
+    assert done.stderr == "Error: CUSTOMER_ID must be a non-empty string\n"
+
+    done = cli("--base-url", "ftp://files.example.com", "customers", "get", "x")
+    assert done.returncode == 2
+    assert done.stderr.startswith("Error: --base-url must be an http(s) URL")
+
+
+def test_a_bad_environment_setting_names_the_variable() -> None:
+    env = clean_env(VOUCHERIFY_APP_ID="id", VOUCHERIFY_SECRET_KEY="key", VOUCHERIFY_CLUSTER="a/b")
+    done = cli("customers", "get", "x", env=env)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Error: VOUCHERIFY_CLUSTER must be a region name")
+
+
+def test_cluster_and_base_url_together_is_a_usage_error() -> None:
+    done = cli("--cluster", "us1", "--base-url", "https://a.example.com", "customers", "get", "x")
+    assert done.returncode == 2
+    assert "pass --cluster or --base-url, not both" in done.stderr
+
+
+def test_app_id_and_secret_key_options_win_over_the_environment(served: FakeHTTPServer) -> None:
+    credentials = served.fake.credentials
+    env = clean_env(
+        VOUCHERIFY_APP_ID="wrong-id",
+        VOUCHERIFY_SECRET_KEY="wrong-key",
+        VOUCHERIFY_BASE_URL=served.base_url,
+    )
+    done = cli(
+        *("--app-id", credentials.app_id, "--secret-key", credentials.secret_key),
+        *("customers", "get", "seed-00003"),
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["source_id"] == "seed-00003"
+    assert served.fake.requests[-1].headers["x-app-token"] == credentials.secret_key
+
+
+def test_the_secret_key_option_is_never_echoed_in_an_error() -> None:
+    secret = "sk-not-the-right-one-8472"
+    done = cli(
+        *("--app-id", "some-app", "--secret-key", secret, "--base-url", "http://127.0.0.1:9"),
+        *("customers", "get", "x"),
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: APIConnectionError")
+    assert secret not in done.stderr + done.stdout
+
+
+def test_help_never_shows_the_secret_key_from_the_environment() -> None:
+    secret = "sk-live-from-env-1234"
+    done = cli("--help", env=clean_env(VOUCHERIFY_SECRET_KEY=secret, VOUCHERIFY_APP_ID="app-1"))
+    assert done.returncode == 0
+    assert "--secret-key" in done.stdout
+    assert "$VOUCHERIFY_SECRET_KEY" in done.stdout
+    assert secret not in done.stdout
+    assert "app-1" not in done.stdout

@@ -25,6 +25,7 @@ ENV_VARS = (
     "VOUCHERIFY_CLIENT_APP_ID",
     "VOUCHERIFY_CLIENT_SECRET_KEY",
     "VOUCHERIFY_BASE_URL",
+    "VOUCHERIFY_CLUSTER",
 )
 
 
@@ -299,6 +300,73 @@ async def test_cluster_wins_over_the_environment_base_url(
     assert url == "https://as1.api.voucherify.io/v1/customers/c1"
 
 
+async def test_cluster_from_the_environment(
+    anywhere: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOUCHERIFY_CLUSTER", "us1")
+
+    url = await sent_url(anywhere)
+
+    assert url == "https://us1.api.voucherify.io/v1/customers/c1"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"cluster": "as1"}, "https://as1.api.voucherify.io/v1/customers/c1"),
+        ({"base_url": "http://127.0.0.1:4010"}, "http://127.0.0.1:4010/v1/customers/c1"),
+    ],
+)
+async def test_an_argument_wins_over_the_environment_cluster(
+    anywhere: respx.MockRouter,
+    monkeypatch: pytest.MonkeyPatch,
+    kwargs: dict[str, str],
+    expected: str,
+) -> None:
+    monkeypatch.setenv("VOUCHERIFY_CLUSTER", "us1")
+
+    assert await sent_url(anywhere, **kwargs) == expected
+
+
+async def test_an_argument_settles_a_conflict_in_the_environment(
+    anywhere: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOUCHERIFY_CLUSTER", "us1")
+    monkeypatch.setenv("VOUCHERIFY_BASE_URL", "https://from-env.example.com")
+
+    url = await sent_url(anywhere, cluster="as1")
+
+    assert url == "https://as1.api.voucherify.io/v1/customers/c1"
+
+
+def test_both_base_url_and_cluster_in_the_environment_is_an_error_naming_both(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("VOUCHERIFY_CLUSTER", "us1")
+    monkeypatch.setenv("VOUCHERIFY_BASE_URL", "https://from-env.example.com")
+
+    with pytest.raises(ValueError, match="set VOUCHERIFY_BASE_URL or VOUCHERIFY_CLUSTER, not both"):
+        AsyncClient("id", "sk")
+
+
+async def test_an_empty_environment_cluster_counts_as_unset(
+    anywhere: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOUCHERIFY_CLUSTER", "")
+    monkeypatch.setenv("VOUCHERIFY_BASE_URL", "https://from-env.example.com")
+
+    assert await sent_url(anywhere) == "https://from-env.example.com/v1/customers/c1"
+
+
+def test_a_bad_cluster_from_the_environment_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("VOUCHERIFY_CLUSTER", "us1.evil.com/x")
+
+    with pytest.raises(ValueError, match=r"^VOUCHERIFY_CLUSTER must be a region name"):
+        AsyncClient("id", "sk")
+
+
 async def test_base_url_path_prefix_is_kept(anywhere: respx.MockRouter) -> None:
     url = await sent_url(anywhere, base_url="https://proxy.example.com/voucherify/")
 
@@ -327,7 +395,7 @@ def test_bad_settings_raise_value_error_naming_them(kwargs: dict[str, Any], name
 def test_bad_base_url_from_the_environment_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOUCHERIFY_BASE_URL", "not a url")
 
-    with pytest.raises(ValueError, match="base_url"):
+    with pytest.raises(ValueError, match=r"^VOUCHERIFY_BASE_URL must be an http\(s\) URL"):
         AsyncClient("id", "sk")
 
 

@@ -23,6 +23,13 @@ from voucherify_async import AsyncClient
 GUARD = 10  # seconds; a test that hangs fails here instead of blocking the suite
 
 
+async def cancel_once_arrived(server: FaultServer, scope: anyio.CancelScope) -> None:
+    """Cancel `scope` once the request reached the server (a fixed delay fails under load)."""
+    while not server.requests:  # noqa: ASYNC110 (the server runs in a thread: no event to wait on)
+        await anyio.sleep(0.01)
+    scope.cancel()
+
+
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
     with running_server() as state:
@@ -32,8 +39,11 @@ def server() -> Iterator[FaultServer]:
 async def test_cancel_scope_cancels_the_request_in_flight(server: FaultServer) -> None:
     server.script.append(Hang())
     async with make_client(server, timeout=60.0) as client:
-        with anyio.fail_after(GUARD), anyio.move_on_after(0.2) as scope:
-            await client.customers.get("alice")
+        with anyio.fail_after(GUARD):
+            async with anyio.create_task_group() as group:
+                with anyio.CancelScope() as scope:
+                    group.start_soon(cancel_once_arrived, server, scope)
+                    await client.customers.get("alice")
         assert scope.cancelled_caught
     assert len(server.requests) == 1
 
@@ -45,8 +55,11 @@ async def test_cancelled_request_frees_its_connection_for_the_next_call(
     limits = httpx.Limits(max_connections=1)
     async with httpx.AsyncClient(limits=limits) as pool:
         client = client_on_pool(server, pool, httpx.Timeout(60.0, pool=2.0))
-        with anyio.move_on_after(0.2):
-            await client.customers.get("alice")
+        with anyio.fail_after(GUARD):
+            async with anyio.create_task_group() as group:
+                with anyio.CancelScope() as scope:
+                    group.start_soon(cancel_once_arrived, server, scope)
+                    await client.customers.get("alice")
         with anyio.fail_after(GUARD):
             customer = await client.customers.get("alice")
     assert customer.id == "cust_1"
@@ -78,8 +91,7 @@ async def test_cancelling_the_task_group_is_not_swallowed(server: FaultServer) -
         with anyio.fail_after(GUARD):
             async with anyio.create_task_group() as group:
                 group.start_soon(call, client)
-                await anyio.sleep(0.2)
-                group.cancel_scope.cancel()
+                await cancel_once_arrived(server, group.cancel_scope)
     assert finished == []
     assert len(server.requests) == 1
 

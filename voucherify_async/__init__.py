@@ -29,6 +29,7 @@ from ._errors import (
     VoucherifyConfigError,
     VoucherifyError,
 )
+from ._hooks import RequestEvent, ResponseEvent, RetryEvent
 from ._models import (
     ActivitiesPage,
     ActivityPage,
@@ -60,6 +61,7 @@ from ._models import (
     SegmentsList,
 )
 from ._pagination import AsyncPager
+from ._raw import RawResponse
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -105,9 +107,13 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimitInfo",
+    "RawResponse",
     "RedeemablesPage",
     "RedemptionsSummary",
     "ReferralCampaign",
+    "RequestEvent",
+    "ResponseEvent",
+    "RetryEvent",
     "Segment",
     "SegmentsList",
     "VoucherifyConfigError",

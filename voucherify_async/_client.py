@@ -7,7 +7,6 @@ import copy
 import json
 import logging
 import math
-import os
 import platform
 import time
 from collections.abc import Callable, Mapping
@@ -18,6 +17,7 @@ import anyio
 import attrs
 import httpx
 
+from ._config import DEFAULT_BASE_URL, resolve_base_url, setting
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -25,9 +25,12 @@ from ._errors import (
     VoucherifyConfigError,
     VoucherifyError,
 )
-from ._logging import log_attempt, log_retry, logger
+from ._extras import Extras, QueryValue
+from ._hooks import Hook, RequestEvent, ResponseEvent, RetryEvent, hooks_of
+from ._logging import configure_from_environment, log_attempt, log_retry, logger
 from ._loop import LoopBinding
 from ._params import check_duration
+from ._raw import capture
 from ._response import (
     check_success,
     decode_body,
@@ -56,8 +59,6 @@ __all__ = ["DEFAULT_BASE_URL", "AsyncClient"]
 
 T = TypeVar("T")
 
-DEFAULT_BASE_URL = "https://api.voucherify.io"
-
 _USER_AGENT = (
     f"voucherify-async/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
 )
@@ -70,15 +71,9 @@ _TRANSPORT_HEADERS = {
 }
 
 
-def _setting(value: str | None, env: str) -> str | None:
-    if value is not None:
-        return value
-    return os.environ.get(env) or None
-
-
 def _credential(value: str | None, argument: str, env: str) -> str | None:
     """The argument, else the environment variable; refused if it cannot travel in a header."""
-    resolved = _setting(value, env)
+    resolved = setting(value, env)
     check_credential(resolved, argument if value is not None else f"${env} ({argument})")
     return resolved
 
@@ -99,7 +94,9 @@ class AsyncClient:
             `$VOUCHERIFY_CLIENT_SECRET_KEY`.
         origin: the `Origin` header sent with client-side (`/client/v1`) calls.
         base_url: the API root; default `$VOUCHERIFY_BASE_URL`, else `https://api.voucherify.io`.
-        cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`.
+        cluster: a region such as `"us1"` or `"as1"`, for `https://{cluster}.api.voucherify.io`;
+            default `$VOUCHERIFY_CLUSTER`. An explicit `base_url` or `cluster` wins over both
+            variables; both arguments, or both variables set, is a `ValueError`.
         timeout: seconds each attempt may take in all, connect to last byte (`APITimeoutError`
             when spent; each retry gets it afresh); an `httpx.Timeout` keeps httpx's per-phase
             meaning only (connect, each read, each write, pool); None or `math.inf` for none.
@@ -117,16 +114,26 @@ class AsyncClient:
         proxy: an HTTP(S) proxy for every request of the client's own pool (a URL, credentials
             allowed, or an `httpx.Proxy`), on either transport; None (the default) follows
             `$HTTPS_PROXY`, `$HTTP_PROXY`, `$ALL_PROXY` and `$NO_PROXY`.
+        on_request: called with a `RequestEvent` before each attempt is sent (a function or an
+            `async def` function); see "Hooks" in docs/advanced.md.
+        on_response: called with a `ResponseEvent` when each attempt ends, with a response of
+            any status or a connection error.
+        on_retry: called with a `RetryEvent` before the wait for each retry.
+
+    `VOUCHERIFY_LOG=debug` (or `info`) in the environment turns on the `voucherify_async` logger
+    with a stderr handler when the first client is created (see `docs/reliability.md`).
 
     Raises:
         VoucherifyConfigError: a credential or `origin` (given or from the environment) holding
             a character that cannot travel in an HTTP header (control characters such as a
             stray line break, spaces, non-ASCII); the message names the setting, never the value.
             Missing credentials raise only when a call needs them.
-        ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, both
+        ValueError: for contradictory or malformed settings (both `base_url` and `cluster`, or
+            both `$VOUCHERIFY_BASE_URL` and `$VOUCHERIFY_CLUSTER`, both
             `http_client` and `transport`, a negative `max_retries`, a `max_concurrency` < 1,
             a NaN, zero or negative `timeout`, `http_backend="aiohttp"` under trio, `proxy` with
             `http_client` or `transport`, a SOCKS `proxy` on aiohttp, ...).
+        TypeError: for a hook that is not callable.
         ModuleNotFoundError: for the aiohttp transport when aiohttp, a dependency, is missing.
     """
 
@@ -147,6 +154,9 @@ class AsyncClient:
         max_concurrency: int | None = None,
         http_backend: HttpBackend | None = None,
         proxy: str | httpx.URL | httpx.Proxy | None = None,
+        on_request: Hook[RequestEvent] | None = None,
+        on_response: Hook[ResponseEvent] | None = None,
+        on_retry: Hook[RetryEvent] | None = None,
     ) -> None:
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
@@ -161,6 +171,7 @@ class AsyncClient:
             or max_concurrency < 1
         ):
             raise ValueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
+        configure_from_environment()
         self._app_id = _credential(app_id, "app_id", "VOUCHERIFY_APP_ID")
         self._secret_key = _credential(secret_key, "secret_key", "VOUCHERIFY_SECRET_KEY")
         self._client_app_id = _credential(
@@ -171,7 +182,8 @@ class AsyncClient:
         )
         check_credential(origin, "origin")
         self._origin = origin
-        self._base_url = _resolve_base_url(base_url, cluster)
+        self._hooks = hooks_of(on_request, on_response, on_retry)
+        self._base_url = resolve_base_url(base_url, cluster)
         self._base_origin = httpx.URL(self._base_url)
         self._timeout = _as_timeout(timeout)
         self._budget = attempt_budget(timeout)
@@ -188,6 +200,7 @@ class AsyncClient:
         self._closed = False
         self._server_headers: dict[str, str] | None = None
         self._client_headers: dict[str, str] | None = None
+        self._extras: Extras | None = None  # set by with_options(extra_headers=...)
         self.customers = Customers(self)
         """The customers API (`/v1/customers`), bound to this client."""
         self.async_actions = AsyncActions(self)
@@ -231,8 +244,13 @@ class AsyncClient:
         *,
         max_retries: int | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, QueryValue] | None = None,
+        on_request: Hook[RequestEvent] | NotGiven | None = NOT_GIVEN,
+        on_response: Hook[ResponseEvent] | NotGiven | None = NOT_GIVEN,
+        on_retry: Hook[RetryEvent] | NotGiven | None = NOT_GIVEN,
     ) -> AsyncClient:
-        """A copy of this client with other retry or timeout settings, sharing its pool.
+        """A copy of this client with other settings or extra headers, sharing its pool.
 
         The copy shares the connection pool, the credentials, the `max_concurrency` cap and the
         `last_rate_limit` snapshot. Closing the copy does not close the pool; closing the client
@@ -243,11 +261,29 @@ class AsyncClient:
             max_retries: retries after the first try; 0 disables them.
             timeout: seconds each attempt may take in all (or an `httpx.Timeout`, per phase);
                 None or `math.inf` waits forever.
+            extra_headers: headers added to every request of the copy (e.g. a tracing header),
+                on top of those of this client; a name given again replaces its value.
+                Credentials, `Origin`, `Content-Type`, `Accept` and the other framing headers
+                are the SDK's (listed in docs/advanced.md) and may not be set.
+            extra_query: query parameters added to every request of the copy, for API options
+                the SDK does not know yet; a call that sends one of them itself raises
+                `ValueError`.
+            on_request: replaces this client's `on_request` hook in the copy; None removes it.
+            on_response: replaces the `on_response` hook in the copy; None removes it.
+            on_retry: replaces the `on_retry` hook in the copy; None removes it.
 
         Raises:
-            ValueError: for a negative `max_retries`, or a NaN, zero or negative `timeout`.
+            ValueError: for a negative `max_retries`, a NaN, zero or negative `timeout`, a
+                protected header, or a header name or value with CR, LF, NUL or non-ASCII
+                characters (nothing is sent).
+            TypeError: for `extra_headers`/`extra_query` of the wrong shape, or a hook that is
+                not callable.
         """
+        extras = (self._extras or Extras()).merged(extra_headers, extra_query) or None
+        hooks = hooks_of(on_request, on_response, on_retry, base=self._hooks)
         clone = copy.copy(self)
+        clone._extras = extras
+        clone._hooks = hooks
         clone._owns_http = False
         clone._closed = False
         if not isinstance(max_retries, NotGiven):
@@ -381,6 +417,9 @@ class AsyncClient:
         if self.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         headers = self._auth_headers(auth)
+        if self._extras is not None:
+            headers = self._extras.apply_headers(headers)
+            params = self._extras.apply_query(params)
         content: bytes | None = None
         if json_body is not None:
             # allow_nan=False: the bodies are checked already; never send NaN as if it were JSON.
@@ -412,6 +451,7 @@ class AsyncClient:
             else:
                 if response.is_success:
                     check_success(response, expect, method=method, path=path)
+                    capture(response, attempts=retries + 1)
                     return response
                 error = error_from_response(response, method=method, path=path)
                 decision = self._retry.decide(
@@ -424,7 +464,7 @@ class AsyncClient:
                 if not decision.retry:
                     raise error
             retries += 1
-            await self._pause(method, path, retries, decision)
+            await self._pause(method, path, retries, decision, request.headers)
 
     def _new_request(
         self,
@@ -467,6 +507,9 @@ class AsyncClient:
     async def _attempt(self, request: httpx.Request, path: str, retries: int) -> httpx.Response:
         """One exchange under the concurrency cap, logged at DEBUG; records rate-limit headers."""
         limiter = self._shared.limiter
+        hooks = self._hooks
+        if hooks is not None:
+            await hooks.request(request, path, retries + 1)
         started = time.monotonic()
         async with limiter if limiter is not None else contextlib.nullcontext():
             try:
@@ -479,15 +522,18 @@ class AsyncClient:
                 # page's body would wait for the GC; it is read already (`content` stays).
                 response.stream = _READ
             except _EXCHANGE_ERRORS as exc:
+                elapsed = time.monotonic() - started
                 log_attempt(
                     method=request.method,
                     path=path,
                     outcome=type(exc).__name__,
-                    elapsed=time.monotonic() - started,
+                    elapsed=elapsed,
                     request_id=None,
                     retries=retries,
                     headers=request.headers,
                 )
+                if hooks is not None:
+                    await hooks.response(request, path, retries + 1, exc, elapsed)
                 raise
         if logger.isEnabledFor(logging.DEBUG):  # the request id lookup is not free
             log_attempt(
@@ -501,9 +547,14 @@ class AsyncClient:
             )
         if any(name.startswith("x-rate-limit-") for name in response.headers):
             self._shared.last_rate_limit = rate_limit_info(response.headers)
+        if hooks is not None:
+            elapsed = time.monotonic() - started
+            await hooks.response(request, path, retries + 1, response, elapsed)
         return response
 
-    async def _pause(self, method: str, path: str, retries: int, decision: Decision) -> None:
+    async def _pause(
+        self, method: str, path: str, retries: int, decision: Decision, headers: httpx.Headers
+    ) -> None:
         """Log the coming retry at INFO and wait its delay (cancellable)."""
         log_retry(
             method=method,
@@ -512,7 +563,10 @@ class AsyncClient:
             attempts=self._retry.max_retries + 1,
             reason=decision.reason,
             delay=decision.delay,
+            headers=headers,
         )
+        if self._hooks is not None:
+            await self._hooks.retry(method, path, retries + 1, decision.reason, decision.delay)
         await self._retry.sleep(decision.delay)
 
     async def _request(
@@ -671,17 +725,3 @@ def _require(value: str | None, argument: str, env: str, kind: str) -> str:
             f"or set the {env} environment variable"
         )
     return value
-
-
-def _resolve_base_url(base_url: str | None, cluster: str | None) -> str:
-    if base_url is not None and cluster is not None:
-        raise ValueError("pass base_url or cluster, not both")
-    if cluster is not None:
-        if not cluster or not cluster.replace("-", "").isalnum():
-            raise ValueError(f"cluster must be a region name such as 'us1', got {cluster!r}")
-        return f"https://{cluster}.api.voucherify.io"
-    url = base_url or os.environ.get("VOUCHERIFY_BASE_URL") or DEFAULT_BASE_URL
-    parsed = httpx.URL(url)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ValueError(f"base_url must be an http(s) URL, got {url!r}")
-    return url.rstrip("/")

@@ -25,7 +25,8 @@ What both promise:
   the microsecond). A date-time without an offset is read as UTC. Dates (`birthdate`) take the
   `YYYY-MM-DD` part.
 - Structuring never recurses into untyped values (`metadata`, `extra`), so the depth of a body
-  cannot raise `RecursionError`; orjson refuses nesting deeper than 1024 as invalid JSON.
+  cannot raise `RecursionError`; orjson refuses nesting deeper than 1024 as invalid JSON, and
+  msgspec's deeper limit (Python's own, higher from 3.12 on) ends in the same error.
 
 Encoding (`to_dict`, `to_json`) writes what the API would send: known fields, then `extra` merged
 back, date-times as UTC with milliseconds and `Z`, dates as `YYYY-MM-DD`.

@@ -5,6 +5,7 @@ Bound to a client as `client.async_actions`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Final
 
@@ -13,9 +14,10 @@ import anyio
 from ._errors import APITimeoutError
 from ._models import AsyncAction, AsyncActionRef
 from ._params import check_duration, path_segment
+from ._raw import raw_variant
 from ._resource import APIResource
 
-__all__ = ["AsyncActions", "poll_intervals"]
+__all__ = ["AsyncActions", "AsyncActionsWithRawResponse", "poll_intervals"]
 
 MAX_POLL_INTERVAL: Final = 10.0
 POLL_GROWTH: Final = 1.5
@@ -23,6 +25,11 @@ POLL_GROWTH: Final = 1.5
 
 class AsyncActions(APIResource):
     """The async actions endpoints, bound to one `AsyncClient` (use `client.async_actions`)."""
+
+    @functools.cached_property
+    def with_raw_response(self) -> AsyncActionsWithRawResponse:
+        """`get` returning a `RawResponse[AsyncAction]`; `wait` polls many times and has none."""
+        return AsyncActionsWithRawResponse(self)
 
     async def get(self, async_action_id: str | AsyncActionRef) -> AsyncAction:
         """Get an async action's status and result. `GET /v1/async-actions/{asyncActionId}`.
@@ -81,6 +88,13 @@ class AsyncActions(APIResource):
             method="GET",
             path=path,
         )
+
+
+class AsyncActionsWithRawResponse:
+    """`client.async_actions.with_raw_response`: `get` returning a `RawResponse`."""
+
+    def __init__(self, async_actions: AsyncActions) -> None:
+        self.get = raw_variant(async_actions.get)
 
 
 def poll_intervals(first: float) -> Iterator[float]:

@@ -6,6 +6,7 @@ or your `source_id`; it is percent-encoded as one path segment, so any string is
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -48,6 +49,7 @@ from ._queries import (
     customer_filters,
     redeemable_filters,
 )
+from ._raw import raw_variant
 from ._resource import APIResource
 from ._types import NOT_GIVEN, BulkRecord, BulkRecords, DateArg, DateTimeArg, NotGiven, Query
 
@@ -58,6 +60,7 @@ __all__ = [
     "MAX_BULK_RECORDS",
     "REDEEMABLE_ORDERS",
     "Customers",
+    "CustomersWithRawResponse",
 ]
 
 AddressArg = Address | Mapping[str, Any]
@@ -73,6 +76,15 @@ BASE: Final = "/v1/customers"
 
 class Customers(APIResource):
     """The customers endpoints, bound to one `AsyncClient` (use `client.customers`)."""
+
+    @functools.cached_property
+    def with_raw_response(self) -> CustomersWithRawResponse:
+        """The same endpoints, each returning a `RawResponse`: the result, status, headers.
+
+        `await client.customers.with_raw_response.get(id)` returns a `RawResponse[Customer]`.
+        The `iter_*` pagers and `bulk_update` send many requests and have no raw variant.
+        """
+        return CustomersWithRawResponse(self)
 
     async def create(
         self,
@@ -704,6 +716,31 @@ class Customers(APIResource):
         """
         path = f"/client{BASE}/{path_segment(customer_id)}/consents"
         await self._send("PUT", path, json_body=consents_body(consents), auth="client", expect=204)
+
+
+class CustomersWithRawResponse:
+    """`client.customers.with_raw_response`: every one-request endpoint, returning `RawResponse`.
+
+    Each method takes the arguments of its namesake on `Customers` and returns a `RawResponse`
+    of that method's result (`RawResponse[None]` for `delete` and the consents endpoints).
+    """
+
+    def __init__(self, customers: Customers) -> None:
+        self.create = raw_variant(customers.create)
+        self.get = raw_variant(customers.get)
+        self.update = raw_variant(customers.update)
+        self.delete = raw_variant(customers.delete)
+        self.delete_permanently = raw_variant(customers.delete_permanently)
+        self.list = raw_variant(customers.list)
+        self.list_activity = raw_variant(customers.list_activity)
+        self.list_activities = raw_variant(customers.list_activities)
+        self.list_redeemables = raw_variant(customers.list_redeemables)
+        self.list_segments = raw_variant(customers.list_segments)
+        self.import_csv = raw_variant(customers.import_csv)
+        self.update_in_bulk = raw_variant(customers.update_in_bulk)
+        self.update_metadata_in_bulk = raw_variant(customers.update_metadata_in_bulk)
+        self.update_consents = raw_variant(customers.update_consents)
+        self.update_consents_client_side = raw_variant(customers.update_consents_client_side)
 
 
 _NO_CAP: Final = 2**63

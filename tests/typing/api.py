@@ -7,7 +7,7 @@ up here as a type error.
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -34,7 +34,11 @@ from voucherify_async import (
     PermanentDeletion,
     RateLimitError,
     RateLimitInfo,
+    RawResponse,
     RedeemablesPage,
+    RequestEvent,
+    ResponseEvent,
+    RetryEvent,
     Segment,
     SegmentsList,
     to_dict,
@@ -202,3 +206,56 @@ async def errors(client: AsyncClient) -> None:
     except APIStatusError as error:
         code: int | None = error.code
         print(code)
+
+
+async def raw_responses(client: AsyncClient) -> None:
+    raw: RawResponse[Customer] = await client.customers.with_raw_response.get("cust_1")
+    customer: Customer = raw.parsed
+    status: int = raw.status_code
+    headers: Mapping[str, str] = raw.headers
+    request_id: str | None = raw.request_id
+    attempts: int = raw.attempts
+    response: httpx.Response = raw.http_response
+    page: RawResponse[CustomersPage] = await client.customers.with_raw_response.list(limit=5)
+    gone: RawResponse[None] = await client.customers.with_raw_response.delete("cust_1")
+    ref: RawResponse[AsyncActionRef] = await client.customers.with_raw_response.update_in_bulk(
+        [{"source_id": "s1"}]
+    )
+    action: RawResponse[AsyncAction] = await client.async_actions.with_raw_response.get("aa_1")
+    print(customer, status, headers, request_id, attempts, response, page, gone, ref, action)
+
+
+async def extra_options(client: AsyncClient) -> None:
+    traced: AsyncClient = client.with_options(
+        extra_headers={"X-Trace-Id": "t-1"}, extra_query={"expand": "x", "n": 1, "flag": True}
+    )
+    print(await traced.customers.get("cust_1"))
+
+
+async def hooks() -> None:
+    def on_request(event: RequestEvent) -> None:
+        method: str = event.method
+        path: str = event.path
+        url: str = event.url
+        attempt: int = event.attempt
+        headers: Mapping[str, str] = event.headers
+        print(method, path, url, attempt, headers)
+
+    async def on_response(event: ResponseEvent) -> None:
+        status: int | None = event.status_code
+        error: str | None = event.error
+        elapsed: float = event.elapsed
+        request_id: str | None = event.request_id
+        headers: Mapping[str, str] = event.headers
+        print(status, error, elapsed, request_id, headers, event.attempt)
+
+    def on_retry(event: RetryEvent) -> None:
+        reason: str = event.reason
+        delay: float = event.delay
+        print(reason, delay, event.attempt)
+
+    async with AsyncClient(
+        on_request=on_request, on_response=on_response, on_retry=on_retry
+    ) as client:
+        quiet: AsyncClient = client.with_options(on_request=None, on_retry=on_retry)
+        print(quiet)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -15,11 +14,14 @@ import attrs
 import click
 
 from .._client import AsyncClient
-from .._convert import converter
+from .._convert import to_json
 from .._errors import APIStatusError, VoucherifyConfigError, VoucherifyError
+from .._queries import MAX_LIMIT, MAX_PAGE
 from .._version import __version__
 from ..customers import CUSTOMER_ORDERS
 from ._export import FORMATS, Filters, export_customers
+from ._list import LIST_FORMATS, write_page
+from ._shell import iso_datetime, shell_message
 
 EXIT_API_ERROR: Final = 1
 EXIT_USAGE: Final = 2
@@ -34,24 +36,29 @@ class Settings:
     fake: bool
     fake_seed: int
     cluster: str | None
+    base_url: str | None
+    app_id: str | None
+    secret_key: str | None = attrs.field(repr=False)
 
 
 @asynccontextmanager
 async def open_client(settings: Settings) -> AsyncIterator[AsyncClient]:
-    """A client on Voucherify (keys from the environment), or on a fresh embedded fake."""
+    """A client on Voucherify (keys from the options or the environment), or on a fresh fake."""
     if not settings.fake:
-        async with AsyncClient(cluster=settings.cluster) as client:
+        async with AsyncClient(
+            settings.app_id,
+            settings.secret_key,
+            cluster=settings.cluster,
+            base_url=settings.base_url,
+        ) as client:
             yield client
         return
     try:
         from ..testing import FakeVoucherify
 
         fake = FakeVoucherify()
-    except ImportError as exc:
-        raise click.UsageError(
-            f"--fake needs the testing extra ({exc.name} is not installed): "
-            "pip install 'voucherify-async[testing]'"
-        ) from None
+    except ModuleNotFoundError as exc:
+        raise click.UsageError(f"--fake: {exc}") from None
     if settings.fake_seed:
         fake.seed_customers(settings.fake_seed)
     async with AsyncClient(**fake.client_kwargs()) as client:
@@ -68,13 +75,13 @@ def run(settings: Settings, work: Callable[[AsyncClient], Awaitable[int]]) -> No
     try:
         code = anyio.run(main)
     except VoucherifyConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(shell_message(str(exc), click.get_current_context(silent=True)), EXIT_USAGE)
     except APIStatusError as exc:
         fail(str(exc), EXIT_API_ERROR)
     except VoucherifyError as exc:
         fail(f"{type(exc).__name__}: {exc}", EXIT_API_ERROR)
     except ValueError as exc:  # an argument the SDK refused before sending anything
-        fail(str(exc), EXIT_USAGE)
+        fail(shell_message(str(exc), click.get_current_context(silent=True)), EXIT_USAGE)
     except OSError as exc:
         fail(str(exc), EXIT_API_ERROR)
     except KeyboardInterrupt:
@@ -103,28 +110,152 @@ def fail(message: str, code: int) -> NoReturn:
     help="With --fake: start with N customers (seed-00001, seed-00002, ...).",
 )
 @click.option(
+    "--app-id",
+    envvar="VOUCHERIFY_APP_ID",
+    metavar="ID",
+    help="Application ID (default: $VOUCHERIFY_APP_ID).",
+)
+@click.option(
+    "--secret-key",
+    envvar="VOUCHERIFY_SECRET_KEY",
+    metavar="KEY",
+    help=(
+        "Secret Key (default: $VOUCHERIFY_SECRET_KEY, which is safer: a command line can be "
+        "seen by other users and lands in the shell's history)."
+    ),
+)
+@click.option(
     "--cluster",
     metavar="REGION",
-    help="Voucherify region such as us1 or as1 (default: $VOUCHERIFY_BASE_URL, else Europe).",
+    help="Voucherify region such as us1 or as1 (default: $VOUCHERIFY_CLUSTER, else Europe).",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="API root of a dedicated host (default: $VOUCHERIFY_BASE_URL); not with --cluster.",
 )
 @click.version_option(__version__, prog_name="voucherify-async")
 @click.pass_context
-def cli(ctx: click.Context, fake: bool, fake_seed: int, cluster: str | None) -> None:
+def cli(
+    ctx: click.Context,
+    fake: bool,
+    fake_seed: int,
+    app_id: str | None,
+    secret_key: str | None,
+    cluster: str | None,
+    base_url: str | None,
+) -> None:
     """Voucherify customers from the command line.
 
-    Credentials come from VOUCHERIFY_APP_ID and VOUCHERIFY_SECRET_KEY (and VOUCHERIFY_BASE_URL
-    for a dedicated host). Exit codes: 0 success, 1 API or connection error (or an import whose
+    Credentials come from --app-id and --secret-key, else from VOUCHERIFY_APP_ID and
+    VOUCHERIFY_SECRET_KEY; the region from --cluster or --base-url, else from VOUCHERIFY_CLUSTER
+    or VOUCHERIFY_BASE_URL. Exit codes: 0 success, 1 API or connection error (or an import whose
     action ended other than DONE), 2 usage or configuration error, 3 an import finished with
     failed rows, 130 interrupted.
     """
     if fake_seed and not fake:
         raise click.UsageError("--fake-seed needs --fake")
-    ctx.obj = Settings(fake=fake, fake_seed=fake_seed, cluster=cluster)
+    if cluster is not None and base_url is not None:
+        raise click.UsageError("pass --cluster or --base-url, not both")
+    ctx.obj = Settings(
+        fake=fake,
+        fake_seed=fake_seed,
+        cluster=cluster,
+        base_url=base_url,
+        app_id=app_id,
+        secret_key=secret_key,
+    )
 
 
 @cli.group()
 def customers() -> None:
-    """Export, import and look up customers."""
+    """List, export, import and look up customers."""
+
+
+def filter_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The list filters and order, as options named after `Customers.list`'s arguments."""
+    options = [
+        click.option("--email", help="Only customers with this e-mail."),
+        click.option("--city", help="Only customers in this city."),
+        click.option("--name", help="Only customers with this name."),
+        click.option("--segment-id", help="Only customers in this segment."),
+        click.option(
+            "--created-after",
+            "created_at_after",
+            metavar="ISO8601",
+            callback=iso_datetime,
+            help="Created after this time, e.g. 2024-05-01T00:00:00Z.",
+        ),
+        click.option(
+            "--created-before",
+            "created_at_before",
+            metavar="ISO8601",
+            callback=iso_datetime,
+            help="Created before.",
+        ),
+        click.option(
+            "--updated-after",
+            "updated_at_after",
+            metavar="ISO8601",
+            callback=iso_datetime,
+            help="Updated after.",
+        ),
+        click.option(
+            "--updated-before",
+            "updated_at_before",
+            metavar="ISO8601",
+            callback=iso_datetime,
+            help="Updated before.",
+        ),
+        click.option("--order", type=click.Choice(CUSTOMER_ORDERS), help="Default: newest first."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@customers.command("list")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, MAX_LIMIT),
+    default=10,
+    show_default=True,
+    help=f"Customers on the page (1 to {MAX_LIMIT}).",
+)
+@click.option(
+    "--page",
+    type=click.IntRange(1, MAX_PAGE),
+    default=1,
+    show_default=True,
+    help=f"Page number (1 to {MAX_PAGE}; the API's cap).",
+)
+@filter_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(LIST_FORMATS),
+    default="table",
+    show_default=True,
+    help="table: aligned columns; jsonl: one customer as JSON per line; csv: one row each.",
+)
+@click.pass_obj
+def list_command(
+    settings: Settings, /, limit: int, page: int, fmt: str, **filters: str | None
+) -> None:
+    """Print one page of customers; the count and the total go to stderr.
+
+    For every customer, page after page, use `customers export`.
+    """
+    chosen = Filters(**filters)  # type: ignore[typeddict-item]  # click passes exactly these
+
+    async def work(client: AsyncClient) -> int:
+        listed = await client.customers.list(limit=limit, page=page, **chosen)
+        write_page(sys.stdout, fmt, listed.customers)
+        total = "?" if listed.total is None else listed.total
+        click.echo(f"{len(listed.customers)} customers on page {page}, {total} in total", err=True)
+        return 0
+
+    run(settings, work)
 
 
 @customers.command("export")
@@ -144,20 +275,7 @@ def customers() -> None:
     show_default=True,
     help="The file to write ('-' for standard output).",
 )
-@click.option("--email", help="Only customers with this e-mail.")
-@click.option("--city", help="Only customers in this city.")
-@click.option("--name", help="Only customers with this name.")
-@click.option("--segment-id", help="Only customers in this segment.")
-@click.option(
-    "--created-after",
-    "created_at_after",
-    metavar="ISO8601",
-    help="Created after this time, e.g. 2024-05-01T00:00:00Z.",
-)
-@click.option("--created-before", "created_at_before", metavar="ISO8601", help="Created before.")
-@click.option("--updated-after", "updated_at_after", metavar="ISO8601", help="Updated after.")
-@click.option("--updated-before", "updated_at_before", metavar="ISO8601", help="Updated before.")
-@click.option("--order", type=click.Choice(CUSTOMER_ORDERS), help="Default: newest first.")
+@filter_options
 @click.option(
     "--max-items", type=click.IntRange(min=1), metavar="N", help="Stop after N customers."
 )
@@ -250,7 +368,7 @@ def get_command(settings: Settings, /, customer_id: str) -> None:
 
     async def work(client: AsyncClient) -> int:
         customer = await client.customers.get(customer_id)
-        click.echo(json.dumps(converter.unstructure(customer), indent=2, ensure_ascii=False))
+        click.echo(to_json(customer, indent=True))
         return 0
 
     run(settings, work)

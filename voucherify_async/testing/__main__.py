@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from .._optional import TESTING, require_extra
+
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the command line, seed the fake and serve it with uvicorn until interrupted."""
@@ -21,6 +23,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--client-secret-key", default="fake-client-secret")
     args = parser.parse_args(argv)
 
+    try:
+        require_extra(parser.prog, "testing", {**TESTING, "uvicorn": ("uvicorn",)})
+    except ModuleNotFoundError as exc:
+        raise SystemExit(str(exc)) from None
     import uvicorn
 
     from . import FakeVoucherify

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from .._optional import TESTING, require_extra
 from . import _auth
 from ._activity import SEED_TYPES, ActivityEvent
 from ._bulk import FakeAsyncActions
@@ -52,6 +53,9 @@ class FakeVoucherify:
             stored timestamps are truncated to milliseconds.
         rate_limit: The `X-Rate-Limit-Limit` value (requests per minute; not enforced).
         seed: Seed of the id generator (ids are deterministic for one seed).
+
+    Raises:
+        ModuleNotFoundError: the `testing` extra is not installed (the message says so).
     """
 
     base_url = "http://voucherify.test"
@@ -77,6 +81,7 @@ class FakeVoucherify:
         self._seeded = itertools.count(1)
         self.requests: list[RecordedRequest] = []
         """Every request received, oldest first (clear it with `fake.requests.clear()`)."""
+        require_extra("the embedded fake API", "testing", TESTING)
         from ._app import build_app  # Starlette is imported only when a fake is built.
 
         self.app: ASGIApp = FakeMiddleware(
