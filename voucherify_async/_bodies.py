@@ -6,13 +6,13 @@ here, so `update_in_bulk` and `bulk_update` check and encode each record once, i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
 from datetime import date
 from typing import Any, Final
 
 from ._convert import converter, unstructure_request
 from ._models import Address, CustomerUpdate
-from ._params import check_json_value, encode_date
+from ._params import check_json_value, check_text, encode_date, is_text, shown
 from ._types import NOT_GIVEN
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "customer_body",
     "metadata_body",
     "names_a_customer",
+    "source_ids_body",
 ]
 
 MAX_BULK_RECORDS: Final = 100
@@ -48,9 +49,7 @@ def customer_body(**fields: Any) -> dict[str, Any]:
         elif name == "metadata":
             body[name] = metadata_body(value)
         else:
-            if not isinstance(value, str):
-                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-            body[name] = value
+            body[name] = check_text(value, name)
     return body
 
 
@@ -84,14 +83,36 @@ def address_body(value: object) -> dict[str, Any]:
         out: dict[str, Any] = converter.unstructure(value)
         return out
     if isinstance(value, Mapping):
-        return dict(value)
+        out = converter.unstructure(dict(value))  # dates inside go as JSON strings
+        return out
     raise TypeError(f"address must be an Address or a mapping, got {type(value).__name__}")
 
 
-def check_records(records: object) -> None:
-    """Refuse a single record (a mapping) or a string where an iterable of records belongs."""
+def check_records(records: object, *, asynchronous: bool = False) -> None:
+    """Refuse a single record (a mapping), a string or a non-iterable where records belong.
+
+    Args:
+        records: the caller's records.
+        asynchronous: whether an async iterable is accepted too (`bulk_update`).
+    """
     if isinstance(records, Mapping | str | bytes):
         raise TypeError("records must be an iterable of records, not a single record")
+    kinds = (Iterable, AsyncIterable) if asynchronous else (Iterable,)
+    if not isinstance(records, kinds):
+        raise TypeError(f"records must be an iterable of records, got {type(records).__name__}")
+
+
+def source_ids_body(source_ids: object) -> list[str]:
+    """The `source_ids` of the metadata bulk update: a list of at least one non-empty string."""
+    if isinstance(source_ids, str | bytes) or not isinstance(source_ids, Iterable):
+        raise TypeError(f"source_ids must be a list of strings, got {type(source_ids).__name__}")
+    ids = list(source_ids)
+    if not ids:
+        raise ValueError("source_ids must hold at least one source_id")
+    for index, source_id in enumerate(ids):
+        if not isinstance(source_id, str) or not source_id or not is_text(source_id):
+            raise ValueError(f"source_ids[{index}] must be a non-empty string")
+    return ids
 
 
 def bulk_record(record: object, index: int) -> dict[str, Any]:
@@ -142,8 +163,8 @@ def consents_body(consents: object) -> dict[str, bool]:
     if not consents:
         raise ValueError("consents must name at least one consent (or 'unsubscribed')")
     for key, value in consents.items():
-        if not isinstance(key, str) or not key:
-            raise ValueError(f"consents keys must be non-empty strings, got {key!r}")
+        if not isinstance(key, str) or not key or not is_text(key):
+            raise ValueError(f"consents keys must be non-empty strings, got {shown(key)}")
         if not isinstance(value, bool):
             raise TypeError(f"consents[{key!r}] must be a bool, got {type(value).__name__}")
     return dict(consents)

@@ -79,7 +79,7 @@ async def bulk_update(
     """
     check_int_range(batch_size, "batch_size", 1, MAX_BULK_RECORDS)
     check_int_range(max_concurrency, "max_concurrency", 1, None)
-    check_records(records)
+    check_records(records, asynchronous=True)
     outcome = _Outcome()
     chunks_out, chunks_in = anyio.create_memory_object_stream[_Chunk](0)
 

@@ -67,7 +67,7 @@ same items under ever new cursors is stopped at once instead of looping forever.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
 from ._convert import format_datetime
@@ -434,7 +434,7 @@ class TimeCursor:
             raise VoucherifyError(
                 f"customer {customer.id} has no {self._stamp}: the walk cannot continue past it"
             )
-        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+        return _cursor_ms(value, f"customer {customer.id}'s {self._stamp}")
 
     def _bounds(self, after: datetime | None, before: datetime | None) -> Query:
         query = []
@@ -443,6 +443,28 @@ class TimeCursor:
         if after is not None:
             query.append((f"{self._stamp}[after]", format_datetime(after)))
         return query
+
+
+def _cursor_ms(value: datetime, what: str) -> datetime:
+    """`value` in UTC, to the millisecond, with room for a cursor 1 ms either side of it.
+
+    The server's date-times are read as sent: `0001-01-01T00:00:00+01:00` has no UTC form, and
+    `9999-12-31T23:59:59.999Z` no millisecond after it; a walk cannot page past either.
+
+    Raises:
+        VoucherifyError: for such a value (a raw `OverflowError` would escape the walk).
+    """
+    try:
+        utc = value.astimezone(UTC)
+        utc -= _MS
+        utc += _MS + _MS
+        utc -= _MS
+    except OverflowError:
+        raise VoucherifyError(
+            f"{what} {value.isoformat()} lies outside the years 1..9999 in UTC, or on their "
+            "edge: the walk cannot build a cursor next to it"
+        ) from None
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
 
 
 def _id(customer: Customer) -> str:
@@ -472,8 +494,11 @@ class PageNumberCursor:
 
     def advance(self, page: CustomersPage, asked: int) -> tuple[list[Customer], Next]:
         """The customers not yielded yet; the next page, or the cap error after page 99."""
-        items = [c for c in page.customers if _id(c) not in self._seen]
-        self._seen.update(_id(c) for c in items)
+        items = []
+        for customer in page.customers:  # one by one: a page may list a customer twice too
+            if _id(customer) not in self._seen:
+                self._seen.add(_id(customer))
+                items.append(customer)
         if not _full(len(page.customers), asked, page.has_more):
             return items, None
         if self._page >= MAX_PAGE:
@@ -614,8 +639,13 @@ class LastItemCursor:
         if last.id is not None:
             return items, self._seen.follow(self._filters, "starting_after_id", last.id)
         if last.created_at is not None:
-            cursor = format_datetime(last.created_at)
-            return items, self._seen.follow(self._filters, "starting_after", cursor)
+            try:
+                cursor = _cursor_ms(last.created_at, "the last activity's created_at")
+            except VoucherifyError as error:
+                return items, error  # after the items of the page
+            return items, self._seen.follow(
+                self._filters, "starting_after", format_datetime(cursor)
+            )
         return items, VoucherifyError(
             "the last activity of a full page has neither id nor created_at: no cursor to follow"
         )

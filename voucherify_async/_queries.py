@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ._params import check_choice, check_int_range, deep_object_query, encode_datetime
+from ._params import (
+    check_choice,
+    check_int_range,
+    check_text,
+    deep_object_query,
+    encode_datetime,
+)
 from ._types import DateTimeArg, Query
 
 __all__ = [
@@ -62,9 +68,7 @@ class QueryBuilder:
 
     def text(self, name: str, value: str | None, wire: str | None = None) -> QueryBuilder:
         if value is not None:
-            if not isinstance(value, str):
-                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-            self.pairs.append((wire or name, value))
+            self.pairs.append((wire or name, check_text(value, name)))
         return self
 
     def limit(self, value: int | None) -> QueryBuilder:

@@ -67,7 +67,7 @@ def decode_body(response: httpx.Response, cast_to: type[T], *, method: str, path
 def _invalid(
     response: httpx.Response, method: str, path: str, problem: str
 ) -> APIResponseValidationError:
-    body = excerpt(response.text)
+    body = excerpt(_text(response))
     return APIResponseValidationError(
         f"{response.status_code} on {method} {path}: {problem}; body starts {body!r}",
         method=method,
@@ -75,6 +75,14 @@ def _invalid(
         status_code=response.status_code,
         body_excerpt=body,
     )
+
+
+def _text(response: httpx.Response) -> str:
+    """The body as text for an excerpt; a charset that lies about the bytes falls back to UTF-8."""
+    try:
+        return response.text
+    except (UnicodeError, LookupError):
+        return response.content.decode("utf-8", errors="replace")
 
 
 def error_from_response(response: httpx.Response, *, method: str, path: str) -> APIStatusError:
@@ -94,7 +102,7 @@ def error_from_response(response: httpx.Response, *, method: str, path: str) -> 
     elif isinstance(parsed, Mapping):
         body = parsed
     else:
-        text = excerpt(response.text) if response.content else response.reason_phrase
+        text = excerpt(_text(response)) if response.content else response.reason_phrase
     cls = status_error_class(response.status_code)
     error = cls(
         status_code=response.status_code,

@@ -37,7 +37,7 @@ class AsyncActions(APIResource):
         Raises:
             NotFoundError: no async action has that id.
         """
-        action_id = _action_id(async_action_id)
+        action_id = _action_id(async_action_id, "async_action_id")
         path = f"/v1/async-actions/{path_segment(action_id, 'async_action_id')}"
         return await self._request("GET", path, AsyncAction)
 
@@ -73,7 +73,7 @@ class AsyncActions(APIResource):
         """
         check_duration(timeout, "timeout", infinite=True)
         check_duration(poll_interval, "poll_interval")
-        action_id = _action_id(ref_or_id)
+        action_id = _action_id(ref_or_id, "ref_or_id")
         last: AsyncAction | None = None
         with anyio.move_on_after(timeout):
             for delay in poll_intervals(poll_interval):
@@ -116,5 +116,9 @@ def _describe(action: AsyncAction) -> str:
     return text
 
 
-def _action_id(value: str | AsyncActionRef) -> str:
-    return value.async_action_id if isinstance(value, AsyncActionRef) else value
+def _action_id(value: str | AsyncActionRef, name: str) -> str:
+    """The id of `value`, checked under the caller's parameter `name` before anything is sent."""
+    if isinstance(value, AsyncActionRef):
+        return value.async_action_id
+    path_segment(value, name)
+    return value

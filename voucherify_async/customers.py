@@ -19,6 +19,7 @@ from ._bodies import (
     customer_body,
     metadata_body,
     names_a_customer,
+    source_ids_body,
 )
 from ._cursors import Cursor, LastItemCursor, NextIdCursor, customers_cursor
 from ._models import (
@@ -36,7 +37,7 @@ from ._models import (
     SegmentsList,
 )
 from ._pagination import AsyncPager
-from ._params import check_int_range, encode_datetime, path_segment
+from ._params import check_int_range, check_path, encode_datetime, path_segment
 from ._queries import (
     ACTIVITIES_ORDERS,
     ACTIVITY_ORDERS,
@@ -577,9 +578,9 @@ class Customers(APIResource):
         if isinstance(file, bytes):
             return await self._upload("customers.csv", file)
         if isinstance(file, str | os.PathLike):
-            source = Path(file)
+            source = check_path(file, "file")
             # Opening is quick; httpx then streams the file in chunks rather than reading it whole.
-            with source.open("rb") as handle:  # noqa: ASYNC230
+            with source.open("rb") as handle:
                 return await self._upload(source.name, handle)
         if hasattr(file, "read"):
             name = Path(str(getattr(file, "name", "customers.csv"))).name
@@ -684,14 +685,7 @@ class Customers(APIResource):
                 float in `metadata` (`metadata.nested.v`).
             TypeError: for a plain string instead of a list of them.
         """
-        if isinstance(source_ids, str | bytes):
-            raise TypeError("source_ids must be a list of strings, not one string")
-        ids = list(source_ids)
-        if not ids:
-            raise ValueError("source_ids must hold at least one source_id")
-        for index, source_id in enumerate(ids):
-            if not isinstance(source_id, str) or not source_id:
-                raise ValueError(f"source_ids[{index}] must be a non-empty string")
+        ids = source_ids_body(source_ids)
         body = {"source_ids": ids, "metadata": metadata_body(metadata)}
         return await self._request(
             "POST", f"{BASE}/metadata/async", AsyncActionRef, json_body=body, expect=202

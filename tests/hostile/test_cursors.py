@@ -312,3 +312,64 @@ async def test_a_tie_window_whose_pages_repeat_raises_at_once_not_at_the_page_ca
     assert len(seen) == len(set(seen))
     assert "twice in the pages of created_at 2024-03-01T12:00:00.000Z" in error
     assert len(server.requests) < 10  # today: 99 window pages, then the page cap's error
+
+
+# -- date-times at the edge of the calendar -------------------------------------------------------
+
+EDGE_DATES = [
+    pytest.param("0001-01-01T00:00:00+01:00", id="year-0-in-utc"),
+    pytest.param("9999-12-31T23:30:00-01:00", id="year-10000-in-utc"),
+    pytest.param("0001-01-01T00:00:00.000Z", id="no-millisecond-before"),
+    pytest.param("9999-12-31T23:59:59.999Z", id="no-millisecond-after"),
+]
+
+
+def customers_page(stamps: list[str]) -> httpx.Response:
+    customers = [
+        {"id": f"cust_{index}", "object": "customer", "created_at": stamp}
+        for index, stamp in enumerate(stamps)
+    ]
+    body = {"object": "list", "customers": customers, "total": 99, "has_more": True}
+    return httpx.Response(200, json=body)
+
+
+@pytest.mark.parametrize("order", ["created_at", "-created_at"])
+@pytest.mark.parametrize("stamp", EDGE_DATES)
+async def test_a_customer_date_with_no_cursor_next_to_it_ends_the_walk_with_voucherify_error(
+    stamp: str, order: str
+) -> None:
+    pager = client_for(lambda request: customers_page([stamp, stamp])).customers.iter_all(
+        limit=2, order=order
+    )
+
+    seen, text = await until_error(pager, prefetch=False)
+
+    assert seen == []
+    assert stamp.split("T")[0] in text
+    assert "cursor" in text
+
+
+@pytest.mark.parametrize("stamp", EDGE_DATES)
+async def test_an_old_activity_date_with_no_cursor_ends_the_walk_with_voucherify_error(
+    stamp: str,
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return activities_page([{"created_at": stamp}, {"created_at": stamp}])
+
+    pager = client_for(handler).customers.iter_activities(CUSTOMER, limit=2)
+
+    seen, text = await until_error(pager, prefetch=False)
+
+    assert seen == [None, None]  # the page's items, then the error instead of a cursor
+    assert stamp.split("T")[0] in text
+
+
+async def test_a_customer_listed_twice_on_one_page_is_yielded_once_in_source_id_order() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        customers = [{"id": "c1"}, {"id": "c2"}, {"id": "c1"}]
+        return httpx.Response(200, json={"customers": customers, "has_more": False})
+
+    pager = client_for(handler).customers.iter_all(order="source_id")
+
+    with anyio.fail_after(GUARD):
+        assert [c.id async for c in pager] == ["c1", "c2"]

@@ -12,13 +12,15 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -116,18 +118,133 @@ BODY_CALLS: dict[str, tuple[Callable[[object], Call], str]] = {
 }
 
 
-@pytest.mark.parametrize("bad", sorted(BAD_VALUES))
+class Opaque:
+    """An object of the caller's own that JSON has no form for."""
+
+
+# json.dumps raises deep in the client for these (bytes would go as base85, a set in no order).
+NOT_JSON: dict[str, object] = {
+    "Decimal": Decimal("1.10"),
+    "custom class": Opaque(),
+    "set": {"a", "b"},
+    "bytes": b"raw",
+    "complex": 1j,
+}
+# A value JSON cannot carry faithfully: ValueError; a type JSON has no form for: TypeError.
+REFUSED: dict[str, tuple[object, type[Exception]]] = {
+    **{name: (value, ValueError) for name, value in BAD_VALUES.items()},
+    **{name: (value, TypeError) for name, value in NOT_JSON.items()},
+}
+
+
+@pytest.mark.parametrize("bad", sorted(REFUSED))
 @pytest.mark.parametrize("call", sorted(BODY_CALLS))
 async def test_a_value_json_cannot_carry_is_refused_naming_its_key_path(
     client: AsyncClient, recorder: Recorder, call: str, bad: str
 ) -> None:
     make_call, path = BODY_CALLS[call]
+    value, error = REFUSED[bad]
 
-    with pytest.raises(ValueError) as caught:
-        await make_call(BAD_VALUES[bad])(client)
+    with pytest.raises(error) as caught:
+        await make_call(value)(client)
 
     assert path in str(caught.value)
     assert recorder.requests == []
+
+
+async def test_a_mapping_key_json_cannot_carry_is_refused_naming_its_path(
+    client: AsyncClient, recorder: Recorder
+) -> None:
+    with pytest.raises(TypeError, match=r"metadata\.nested.*tuple key"):
+        await client.customers.create(source_id="a", metadata={"nested": {(1, 2): "x"}})
+    with pytest.raises(ValueError, match=r"metadata\.nan .*finite"):
+        await client.customers.create(source_id="a", metadata={math.nan: "x"})
+
+    assert recorder.requests == []
+
+
+async def test_a_body_that_contains_itself_or_nests_too_deep_is_refused_naming_the_parameter(
+    client: AsyncClient, recorder: Recorder
+) -> None:
+    looped: dict[str, object] = {}
+    looped["self"] = looped
+    deep: list[object] = []
+    for _ in range(5_000):
+        deep = [deep]
+
+    with pytest.raises(ValueError, match=r"metadata.*contains itself"):
+        await client.customers.create(source_id="a", metadata=looped)
+    with pytest.raises(ValueError, match=r"metadata.*nests deeper"):
+        await client.customers.update("a", metadata={"deep": deep})
+    with pytest.raises(ValueError, match=r"records\[0\].*nests deeper"):
+        await client.customers.update_in_bulk([{"source_id": "s", "metadata": {"d": deep}}])
+
+    assert recorder.requests == []
+
+
+async def test_dates_str_enums_and_int_keys_in_a_body_go_as_json_strings_and_values(
+    client: AsyncClient, recorder: Recorder
+) -> None:
+    class Tier(enum.StrEnum):
+        GOLD = "gold"
+
+    await client.customers.update(
+        "a",
+        address={"city": "Oslo", "since": date(2020, 1, 2)},
+        metadata={"tier": Tier.GOLD, 7: "seven", "tags": ("x", "y")},
+    )
+
+    assert recorder.body() == {
+        "address": {"city": "Oslo", "since": "2020-01-02"},
+        "metadata": {"tier": "gold", "7": "seven", "tags": ["x", "y"]},
+    }
+
+
+async def test_a_plain_enum_member_in_a_body_is_refused_naming_its_key_path(
+    client: AsyncClient, recorder: Recorder
+) -> None:
+    class Tier(enum.Enum):  # no JSON form: its value could be anything
+        GOLD = "gold"
+
+    with pytest.raises(TypeError, match=r"metadata\.tier .*Tier"):
+        await client.customers.update("a", metadata={"tier": Tier.GOLD})
+
+    assert recorder.requests == []
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("method", ["list_redeemables", "iter_redeemables"])
+async def test_a_non_finite_float_in_redeemable_filters_is_refused_naming_its_key_path(
+    client: AsyncClient, recorder: Recorder, method: str, bad: float
+) -> None:
+    filters = {"holder_role": {"conditions": {"$in": ["OWNER", bad]}}}
+
+    async def call() -> object:
+        if method == "list_redeemables":
+            return await client.customers.list_redeemables("cust_1", filters=filters)
+        return await client.customers.iter_redeemables("cust_1", filters=filters).start()
+
+    with pytest.raises(ValueError, match=r"filters\[holder_role\]\[conditions\]\[\$in\]\[1\]"):
+        await call()
+
+    assert recorder.requests == []
+
+
+async def test_redeemable_filters_refuse_a_loop_and_send_an_enum_as_its_value(
+    client: AsyncClient, recorder: Recorder
+) -> None:
+    class Role(enum.Enum):  # str() of a member is `Role.OWNER`, not its value
+        OWNER = "OWNER"
+
+    looped: dict[str, object] = {}
+    looped["again"] = looped
+    with pytest.raises(ValueError, match=r"filters.*contains itself"):
+        await client.customers.list_redeemables("cust_1", filters={"x": looped})
+    assert recorder.requests == []
+
+    await client.customers.list_redeemables("cust_1", filters={"holder_role": Role.OWNER})
+
+    assert recorder.requests[0].url.params["filters[holder_role]"] == "OWNER"
 
 
 async def test_a_naive_datetime_is_refused_not_shifted_by_the_local_offset(
@@ -370,3 +487,91 @@ def test_an_action_is_finished_at_any_status_but_a_pending_one(
     status: str | None, finished: bool
 ) -> None:
     assert AsyncAction(status=status).finished is finished
+
+
+LONE = "\ud800"  # a lone surrogate: a str no URL or UTF-8 body can carry
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda c: c.customers.get(LONE), "customer_id"),
+        (lambda c: c.customers.list(email=f"a{LONE}@b.c"), "email"),
+        (
+            lambda c: c.customers.list_activity("cust_1", starting_after_id=LONE),
+            "starting_after_id",
+        ),
+        (lambda c: c.customers.create(source_id="a", metadata={"v": LONE}), "metadata.v"),
+        (lambda c: c.customers.create(source_id="a", metadata={LONE: 1}), "metadata."),
+        (lambda c: c.customers.update("a", name=LONE), "name"),
+        (lambda c: c.async_actions.get(LONE), "async_action_id"),
+    ],
+    ids=["path", "query", "cursor", "metadata value", "metadata key", "field", "action id"],
+)
+async def test_a_lone_surrogate_is_refused_naming_the_parameter_before_sending(
+    client: AsyncClient, recorder: Recorder, call: Call, name: str
+) -> None:
+    with pytest.raises(ValueError, match="lone surrogate") as caught:
+        await call(client)
+
+    assert name in str(caught.value)
+    assert recorder.requests == []
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda c: c.async_actions.wait(None), TypeError, "ref_or_id"),
+        (lambda c: c.async_actions.wait(""), ValueError, "ref_or_id"),
+        (lambda c: c.async_actions.get(7), TypeError, "async_action_id"),
+        (lambda c: c.customers.update_in_bulk(None), TypeError, "records"),
+        (lambda c: c.customers.bulk_update(42), TypeError, "records"),
+        (lambda c: c.customers.update_metadata_in_bulk(None, {}), TypeError, "source_ids"),
+        (lambda c: c.customers.update_metadata_in_bulk([LONE], {}), ValueError, "source_ids[0]"),
+        (lambda c: c.customers.import_csv(""), ValueError, "file"),
+        (lambda c: c.customers.import_csv(LONE), ValueError, "file"),
+    ],
+    ids=[
+        "wait None",
+        "wait empty",
+        "get int",
+        "update_in_bulk None",
+        "bulk_update int",
+        "source_ids None",
+        "source_ids surrogate",
+        "import_csv empty path",
+        "import_csv surrogate path",
+    ],
+)
+async def test_an_argument_of_the_wrong_kind_is_refused_naming_the_parameter(
+    client: AsyncClient, recorder: Recorder, call: Call, error: type[Exception], name: str
+) -> None:
+    with pytest.raises(error) as caught:
+        await call(client)
+
+    assert name in str(caught.value)
+    assert recorder.requests == []
+
+
+HUGE = 10**4400  # more digits than Python writes by default: repr() and str() raise ValueError
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda c: c.customers.list(limit=HUGE), "limit"),
+        (lambda c: c.customers.list(order={"x": HUGE}), "order"),
+        (lambda c: c.customers.list_redeemables("cust_1", filters={"x": HUGE}), "filters[x]"),
+        (lambda c: c.async_actions.wait("aa_1", poll_interval=HUGE), "poll_interval"),
+        (lambda c: c.async_actions.wait("aa_1", timeout=-HUGE), "timeout"),
+    ],
+    ids=["limit", "order", "filters", "poll_interval", "timeout"],
+)
+async def test_an_int_too_long_to_print_is_refused_naming_the_parameter(
+    client: AsyncClient, recorder: Recorder, call: Call, name: str
+) -> None:
+    with pytest.raises(ValueError, match=r"bits|no repr") as caught:
+        await call(client)
+
+    assert name in str(caught.value)
+    assert recorder.requests == []
