@@ -600,6 +600,9 @@ class AsyncClient:
                     request,
                     lambda: self._http.send(request, follow_redirects=False),
                 )
+                # httpx binds the body stream to the response in a reference cycle, so each
+                # page's body would wait for the GC; it is read already (`content` stays).
+                response.stream = _READ
             except _EXCHANGE_ERRORS as exc:
                 elapsed = time.monotonic() - started
                 log_attempt(
@@ -672,6 +675,9 @@ class AsyncClient:
             expect=expect,
         )
         return decode_body(response, cast_to, method=method, path=path)
+
+
+_READ = httpx.ByteStream(b"")  # the stream of a response whose body is read
 
 
 class _NoCookies(httpx.Cookies):

@@ -10,7 +10,6 @@ loop down: PEP 525), so no socket outlives its loop.
 
 from __future__ import annotations
 
-import asyncio
 import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable
 
@@ -25,6 +24,8 @@ def _current_loop() -> object:
         import trio  # only ever under trio, where it is loaded already
 
         return trio.lowlevel.current_trio_token()
+    import asyncio  # loaded already under asyncio; at import it would cost ~9 ms
+
     return asyncio.get_running_loop()
 
 

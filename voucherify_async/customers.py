@@ -21,7 +21,6 @@ from ._bodies import (
     names_a_customer,
     source_ids_body,
 )
-from ._bulk import bulk_update
 from ._cursors import Cursor, LastItemCursor, NextIdCursor, customers_cursor
 from ._models import (
     ActivitiesPage,
@@ -663,6 +662,8 @@ class Customers(APIResource):
                 failed records' index range and holds the chunks that were accepted.
             ValueError: for a `batch_size` or `max_concurrency` out of range (nothing is sent).
         """
+        from ._bulk import bulk_update  # rarely used: not loaded by `import voucherify_async`
+
         chunks = await bulk_update(
             self._send_bulk,
             records,
