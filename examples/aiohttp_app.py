@@ -17,7 +17,6 @@ embedded fake's (`FakeVoucherify().client_kwargs()`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -28,25 +27,15 @@ from voucherify_async import (
     APITimeoutError,
     AsyncClient,
     AuthenticationError,
-    Customer,
     PermissionDeniedError,
     RateLimitError,
     VoucherifyConfigError,
     VoucherifyError,
+    to_dict,
+    to_json,
 )
 
 VOUCHERIFY = web.AppKey("voucherify", AsyncClient)
-
-
-def customer_json(customer: Customer) -> dict[str, Any]:
-    """The fields this app exposes (choose yours: a Customer holds much more)."""
-    return {
-        "id": customer.id,
-        "source_id": customer.source_id,
-        "name": customer.name,
-        "email": customer.email,
-        "created_at": customer.created_at.isoformat() if customer.created_at else None,
-    }
 
 
 def http_status(error: VoucherifyError) -> int:
@@ -81,7 +70,7 @@ async def export_customers(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     try:
         async for customer in pager:  # begins with the page start() fetched
-            await response.write(json.dumps(customer_json(customer)).encode() + b"\n")
+            await response.write(to_json(customer).encode() + b"\n")
     except VoucherifyError as exc:
         raise StreamBroken("a later page failed; the response is cut off") from exc
     await response.write_eof()
@@ -96,7 +85,7 @@ async def create_customer(request: web.Request) -> web.Response:
     # Only the fields given: `None` would clear them on an existing customer (an upsert).
     fields = {k: body[k] for k in ("name", "email") if body.get(k) is not None}
     customer = await request.app[VOUCHERIFY].customers.create(source_id=body["source_id"], **fields)
-    return web.json_response(customer_json(customer), status=201)
+    return web.json_response(to_dict(customer), status=201)
 
 
 @web.middleware

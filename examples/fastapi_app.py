@@ -18,7 +18,6 @@ embedded fake's (`FakeVoucherify().client_kwargs()`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -32,11 +31,12 @@ from voucherify_async import (
     APITimeoutError,
     AsyncClient,
     AuthenticationError,
-    Customer,
     PermissionDeniedError,
     RateLimitError,
     VoucherifyConfigError,
     VoucherifyError,
+    to_dict,
+    to_json,
 )
 
 
@@ -46,17 +46,6 @@ class NewCustomer(BaseModel):
     source_id: str
     name: str | None = None
     email: str | None = None
-
-
-def customer_json(customer: Customer) -> dict[str, Any]:
-    """The fields this app exposes (choose yours: a Customer holds much more)."""
-    return {
-        "id": customer.id,
-        "source_id": customer.source_id,
-        "name": customer.name,
-        "email": customer.email,
-        "created_at": customer.created_at.isoformat() if customer.created_at else None,
-    }
 
 
 def http_status(error: VoucherifyError) -> int:
@@ -117,7 +106,7 @@ def create_app(**client_kwargs: Any) -> FastAPI:
 
         async def lines() -> AsyncIterator[str]:
             async for customer in pager:  # begins with the page start() fetched
-                yield json.dumps(customer_json(customer)) + "\n"
+                yield to_json(customer) + "\n"
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
@@ -125,7 +114,7 @@ def create_app(**client_kwargs: Any) -> FastAPI:
     async def create_customer(body: NewCustomer, client: Voucherify) -> dict[str, Any]:
         # Only the fields given: `None` would clear them on an existing customer (an upsert).
         customer = await client.customers.create(**body.model_dump(exclude_none=True))
-        return customer_json(customer)
+        return to_dict(customer)
 
     return app
 

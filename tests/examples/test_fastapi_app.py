@@ -38,7 +38,10 @@ async def test_the_ndjson_route_streams_every_customer_once(
     assert response.headers["content-type"] == "application/x-ndjson"
     rows = [json.loads(line) for line in response.text.splitlines()]
     assert len({row["id"] for row in rows}) == len(rows) == 250
-    assert set(rows[0]) == {"id", "source_id", "name", "email", "created_at"}
+    # each line is the customer as the API sends it (to_json): wire field names and date-times
+    assert {"id", "source_id", "name", "email", "created_at", "object"} <= set(rows[0])
+    assert rows[0]["object"] == "customer"
+    assert rows[0]["created_at"].endswith("Z")
 
 
 async def test_the_ndjson_route_passes_the_city_filter_to_the_api(

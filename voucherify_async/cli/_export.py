@@ -10,7 +10,7 @@ from typing import IO, Any, Final, TypedDict
 from tqdm import tqdm
 
 from .._client import AsyncClient
-from .._convert import converter
+from .._convert import to_dict
 from .._models import Customer
 
 FORMATS: Final = ("jsonl", "csv")
@@ -60,7 +60,7 @@ class _Writer:
             self._csv.writerow(CSV_COLUMNS)
 
     def write(self, customers: list[Customer]) -> None:
-        rows = [converter.unstructure(customer) for customer in customers]
+        rows = [to_dict(customer, exclude_none=True) for customer in customers]
         if self._csv is None:
             self._stream.write(
                 "".join(
