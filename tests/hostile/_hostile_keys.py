@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Final
 
-from voucherify_async import AsyncClient
+from voucherify_async import AsyncClient, BulkUpdateError
 
 API: Final = "https://api.voucherify.test"
 APP_ID: Final = "app-id-0001"
@@ -26,3 +27,18 @@ def both_pairs(**kwargs: Any) -> AsyncClient:
         base_url=API,
         **kwargs,
     )
+
+
+def reachable_errors(error: BaseException) -> Iterator[BaseException]:
+    """`error`, its chain (`__cause__`, `__context__`) and the errors a BulkUpdateError holds."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [error]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        stack += [current.__cause__, current.__context__]
+        if isinstance(current, BulkUpdateError):
+            stack += [failure.error for failure in current.failures]

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from _hostile_keys import API, APP_ID, SECRET_KEY, SECRETS, both_pairs
+from _hostile_keys import API, APP_ID, SECRET_KEY, SECRETS, both_pairs, reachable_errors
 from _raw_server import RawRequest, RawServer
 
 import voucherify_async._errors
@@ -41,23 +41,8 @@ def _client(handler: Any) -> AsyncClient:
     return both_pairs(max_retries=0, transport=httpx.MockTransport(handler))
 
 
-def _reachable(error: BaseException) -> Iterator[BaseException]:
-    """`error`, its chain (`__cause__`, `__context__`) and the errors a BulkUpdateError holds."""
-    seen: set[int] = set()
-    stack: list[BaseException | None] = [error]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        stack += [current.__cause__, current.__context__]
-        if isinstance(current, BulkUpdateError):
-            stack += [failure.error for failure in current.failures]
-
-
 def _header_sets(error: BaseException) -> Iterator[Any]:
-    for current in _reachable(error):
+    for current in reachable_errors(error):
         request = getattr(current, "_request", None) or getattr(current, "request", None)
         if isinstance(request, httpx.Request):
             yield request.headers

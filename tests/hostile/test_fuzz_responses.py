@@ -37,6 +37,7 @@ import anyio.lowlevel
 import attrs
 import httpx
 import pytest
+from _hostile_keys import reachable_errors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -480,20 +481,8 @@ def client_for(server: Server, retries: int) -> AsyncClient:
     return client
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    stack: list[BaseException | None] = [error]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        stack += [current.__cause__, current.__context__]
-
-
 def assert_keeps_secrets(error: BaseException) -> None:
-    for link in _chain(error):
+    for link in reachable_errors(error):
         for text in (str(link), repr(link)):
             assert SECRET not in text, f"the secret key is in {type(link).__name__}: {text}"
             assert CLIENT_SECRET not in text, f"the client key is in {type(link).__name__}"
