@@ -423,7 +423,12 @@ async def test_transport_failure_on_an_upload_is_an_api_connection_error(
 
 FAILURES: list[tuple[str, Callable[[respx.Route], Any]]] = [
     ("404", lambda r: r.respond(404, json={"code": 404, "message": "not found"})),
-    ("429", lambda r: r.respond(429, json={"code": 429}, headers=RATE_HEADERS)),
+    # Retry-After 0: the second call of the test finds the rate-limit gate open again at once
+    # (with RATE_HEADERS' 30 s it would wait there 30 s, as a real client should).
+    (
+        "429",
+        lambda r: r.respond(429, json={"code": 429}, headers={**RATE_HEADERS, "Retry-After": "0"}),
+    ),
     ("502-html", lambda r: r.respond(502, text=HTML_502)),
     ("connect", lambda r: r.mock(side_effect=httpx.ConnectError("refused"))),
     ("timeout", lambda r: r.mock(side_effect=httpx.ReadTimeout("slow"))),
