@@ -158,6 +158,21 @@ async def test_client_side_keys_never_reach_a_hook(
     assert_no_secret(recorder.events, keys.client_secret_key, keys.client_app_id)
 
 
+async def test_credentials_added_with_extra_headers_never_reach_a_hook(
+    api: respx.MockRouter, client: AsyncClient
+) -> None:
+    api.get("/v1/customers/c").respond(200, json=CUSTOMER)
+    recorder = Recorder()
+    extra = {"Cookie": "session=cookie-secret", "Proxy-Authorization": "Basic proxy-secret"}
+
+    await client.with_options(extra_headers=extra, **recorder.hooks).customers.get("c")
+
+    request = recorder.events[0]
+    assert isinstance(request, RequestEvent)
+    assert request.headers["Cookie"] == request.headers["Proxy-Authorization"] == "[redacted]"
+    assert_no_secret(recorder.events, "cookie-secret", "proxy-secret")
+
+
 async def test_hooks_fire_with_a_callers_http_client(keys: Keys) -> None:
     recorder = Recorder()
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json=CUSTOMER))

@@ -29,9 +29,19 @@ __all__ = [
 ]
 
 SECRET_HEADERS: Final = frozenset(
-    {"x-app-token", "x-client-token", "x-app-id", "x-client-application-id", "authorization"}
+    {
+        "x-app-token",
+        "x-client-token",
+        "x-app-id",
+        "x-client-application-id",
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+    }
 )
-"""Headers never shown as they are: the tokens, and the application ids that pair with them."""
+"""Headers never shown as they are: the tokens, the application ids that pair with them, and the
+credentials a caller may add with `extra_headers` (`Authorization`, `Proxy-Authorization`,
+`Cookie`)."""
 
 REDACTED: Final = "[redacted]"
 
