@@ -28,8 +28,7 @@ raises `PoolTimeout` there, which is not retried; here it is a `ConnectTimeout`,
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterable, AsyncIterator
 from types import TracebackType
 from typing import Any, Final
 
@@ -47,6 +46,7 @@ _SKIP_AUTO_HEADERS: Final = ("Accept", "Accept-Encoding", "User-Agent", "Content
 # A body this small is buffered by the socket at once, so its write cannot wait on the server (as
 # with httpcore); a larger one goes out in chunks of this size, each under the write timeout.
 _CHUNK: Final = 64 * 1024
+_TIMEOUTS_KEPT: Final = 16  # distinct `aiohttp.ClientTimeout`s a transport keeps built
 
 # Most specific first: the first matching row decides.
 _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
@@ -65,13 +65,9 @@ _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
 )
 
 
-@contextmanager
-def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
-    try:
-        yield
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        mapped = next(new for old, new in _ERRORS if isinstance(exc, old))
-        raise mapped(f"{type(exc).__name__}: {exc}", request=request) from exc
+def _as_httpx_error(exc: aiohttp.ClientError | TimeoutError, request: httpx.Request) -> Exception:
+    mapped = next(new for old, new in _ERRORS if isinstance(exc, old))
+    return mapped(f"{type(exc).__name__}: {exc}", request=request)
 
 
 class _WriteDeadline:
@@ -159,6 +155,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._verify = verify
         self._proxies = ProxyRoutes(proxy, trust_env=trust_env)
         self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         library = sniffio.current_async_library()
@@ -226,22 +223,19 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         timeouts: dict[str, float | None],
         options: dict[str, Any],
     ) -> httpx.Response:
-        with _as_httpx_errors(request):
+        try:
             async with session.request(
                 request.method,
                 str(request.url),
                 headers=headers,
                 data=data,
                 allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeouts.get("pool"),
-                    sock_connect=timeouts.get("connect"),
-                    sock_read=timeouts.get("read"),
-                ),
+                timeout=self._client_timeout(timeouts),
                 **options,
             ) as response:
                 content = await response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _as_httpx_error(exc, request) from exc
         extensions: dict[str, Any] = _HTTP_11
         if response.reason:
             extensions = {**_HTTP_11, "reason_phrase": response.reason.encode("ascii", "replace")}
@@ -252,6 +246,20 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             request=request,
             extensions=extensions,
         )
+
+    def _client_timeout(self, timeouts: dict[str, float | None]) -> aiohttp.ClientTimeout:
+        """The `aiohttp.ClientTimeout` of httpx's per-phase timeouts (a client has few of them)."""
+        key = (timeouts.get("pool"), timeouts.get("connect"), timeouts.get("read"))
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            if len(self._timeouts) >= _TIMEOUTS_KEPT:
+                self._timeouts.clear()
+            pool, connect, read = key
+            timeout = aiohttp.ClientTimeout(
+                total=None, connect=pool, sock_connect=connect, sock_read=read
+            )
+            self._timeouts[key] = timeout
+        return timeout
 
     async def aclose(self) -> None:
         """Close the session and its pooled connections."""

@@ -334,8 +334,9 @@ class Pacer:
         limit_type = headers.get("x-rate-limit-type") if refused else None
         wall = self._wall()
         retry_epoch = _number(headers.get("x-rate-limit-retry"))
-        server_now = _server_time(headers.get("date"), wall)
-        waits = [retry_epoch - server_now] if retry_epoch is not None else []
+        waits: list[float] = []
+        if retry_epoch is not None:
+            waits.append(retry_epoch - _server_time(headers.get("date"), wall))
         if refused:
             retry_after = parse_retry_after(
                 headers.get("retry-after"), now=_as_datetime(wall) or datetime.now(UTC)
