@@ -26,6 +26,7 @@ __all__ = [
     "decode_body",
     "error_from_response",
     "parse_retry_after",
+    "rate_limit_headers",
     "rate_limit_info",
     "request_id",
 ]
@@ -33,6 +34,9 @@ __all__ = [
 T = TypeVar("T")
 
 REQUEST_ID_HEADERS = ("x-request-id", "x-voucherify-request-id")
+RATE_LIMIT_PREFIX = "x-rate-limit-"
+"""What the names of the API's rate-limit headers start with (lower case)."""
+_PACING = ("retry-after", "date")  # the other headers the rate-limit pacer reads
 
 
 def request_id(response: httpx.Response) -> str | None:
@@ -135,7 +139,20 @@ def _redirect_note(response: httpx.Response) -> str:
     )
 
 
-def rate_limit_info(headers: httpx.Headers) -> RateLimitInfo:
+def rate_limit_headers(headers: httpx.Headers) -> dict[str, str]:
+    """The headers that speak of the rate limit, by lower-case name, read in one pass.
+
+    `X-Rate-Limit-*`, `Retry-After` and `Date`; a repeated one is joined with ", " as
+    `httpx.Headers.get` joins it.
+    """
+    found: dict[str, str] = {}
+    for name, value in headers.multi_items():  # lower-case names
+        if name.startswith(RATE_LIMIT_PREFIX) or name in _PACING:
+            found[name] = f"{found[name]}, {value}" if name in found else value
+    return found
+
+
+def rate_limit_info(headers: Mapping[str, str]) -> RateLimitInfo:
     """Read the `X-Rate-Limit-*` and `Retry-After` headers of a response."""
     return RateLimitInfo(
         limit=_int_header(headers, "x-rate-limit-limit"),
@@ -166,7 +183,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(seconds, 0.0)
 
 
-def _int_header(headers: httpx.Headers, name: str) -> int | None:
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
     """An integer header, or None when it is absent or not a finite number (never raises)."""
     value = headers.get(name)
     if value is None:
