@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterable, AsyncIterator
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import aiohttp
 import httpx
@@ -142,6 +142,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     Raises:
         ValueError: for a proxy aiohttp cannot use (SOCKS) or a malformed proxy URL.
     """
+
+    asyncio_only: ClassVar[bool] = True
+    """It runs asyncio code only: no anyio cancel scope (see `_timeouts.within_budget`)."""
 
     def __init__(
         self,

@@ -221,6 +221,7 @@ class AsyncClient:
         if http_client is None and transport is None:
             transport = make_transport(http_backend, proxy=proxy)
         self._http = http_client or OwnPool(transport=transport, timeout=self._timeout)
+        self._asyncio_only = isinstance(self._http, OwnPool) and self._http.asyncio_only
         self._closed = False
         self._server_headers: dict[str, str] | None = None
         self._client_headers: dict[str, str] | None = None
@@ -596,7 +597,10 @@ class AsyncClient:
         async with limiter if limiter is not None else contextlib.nullcontext():
             try:
                 response = await within_budget(
-                    self._budget, request, lambda: exchange(self._http, request)
+                    self._budget,
+                    request,
+                    lambda: exchange(self._http, request),
+                    asyncio_only=self._asyncio_only,
                 )
             except _EXCHANGE_ERRORS as exc:
                 elapsed = time.monotonic() - started

@@ -75,6 +75,11 @@ class OwnPool(httpx.AsyncClient):
     def cookies(self, cookies: Any) -> None:
         raise AttributeError("the SDK's own pool sends no cookies")
 
+    @property
+    def asyncio_only(self) -> bool:
+        """Whether the transport runs asyncio code only (no anyio cancel scope inside it)."""
+        return getattr(self._direct, "asyncio_only", False) is True
+
     async def exchange(self, request: httpx.Request) -> httpx.Response:
         """`send(request)` for this pool's requests, straight to the transport when it has one."""
         transport = self._direct

@@ -11,6 +11,7 @@ per-phase meaning only; None or `math.inf` waits forever.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -38,17 +39,31 @@ def attempt_budget(timeout: float | httpx.Timeout | None) -> float | None:
 
 
 async def within_budget(
-    budget: float | None, request: httpx.Request, send: Callable[[], Awaitable[T]]
+    budget: float | None,
+    request: httpx.Request,
+    send: Callable[[], Awaitable[T]],
+    *,
+    asyncio_only: bool = False,
 ) -> T:
     """Await `send()`, failing with `AttemptTimeout` once `budget` seconds have passed.
 
     Only this deadline is translated: a caller's cancellation, or a timeout raised inside, passes
-    through as it is. It is an anyio cancel scope on every backend: `asyncio.timeout` would cost
-    less CPU, but its cancellation and the anyio scopes httpcore nests inside it can swallow each
-    other's cancel requests when both expire together.
+    through as it is. It is an anyio cancel scope, except where `send` runs asyncio code only
+    (`asyncio_only`: the aiohttp transport), where `asyncio.timeout` costs less CPU. An
+    anyio scope nested inside an `asyncio.timeout` (httpcore opens them) can swallow its cancel
+    request when both expire together, so a transport of httpx's, or a caller's, gets anyio's.
     """
     if budget is None:
         return await send()
+    if asyncio_only:
+        deadline = asyncio.timeout(budget)
+        try:
+            async with deadline:
+                return await send()
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+        raise _spent(budget, request)
     with anyio.move_on_after(budget):
         return await send()
     raise _spent(budget, request)

@@ -135,3 +135,36 @@ def test_no_budget_for_an_infinite_or_per_phase_timeout() -> None:
     assert attempt_budget(None) is None
     assert attempt_budget(httpx.Timeout(1.0)) is None
     assert attempt_budget(2) == 2.0
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_asyncio_deadline_translates_only_itself(anyio_backend: str) -> None:
+    """The aiohttp transport's budget is an `asyncio.timeout`: a `TimeoutError` from inside it,
+    before the budget is spent, is the transport's own and passes through as it is."""
+    import asyncio
+
+    from voucherify_async._timeouts import AttemptTimeout, within_budget
+
+    request = httpx.Request("GET", "https://api.voucherify.io/v1/customers/alice")
+
+    async def inner_timeout() -> None:
+        raise TimeoutError("the transport's own")
+
+    with pytest.raises(TimeoutError, match="the transport's own") as caught:
+        await within_budget(5.0, request, inner_timeout, asyncio_only=True)
+    assert not isinstance(caught.value, AttemptTimeout)
+
+    with anyio.fail_after(GUARD), pytest.raises(AttemptTimeout):
+        await within_budget(0.05, request, lambda: asyncio.sleep(10), asyncio_only=True)
+    assert await within_budget(5.0, request, lambda: asyncio.sleep(0, "done"), asyncio_only=True)
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_default_transport_on_asyncio_uses_the_asyncio_deadline(
+    anyio_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VOUCHERIFY_HTTP_BACKEND", raising=False)
+    async with AsyncClient(APP_ID, SECRET_KEY) as own:
+        assert own._asyncio_only
+    async with AsyncClient(APP_ID, SECRET_KEY, http_backend="httpx") as on_httpx:
+        assert not on_httpx._asyncio_only
