@@ -91,7 +91,10 @@ class OwnPool(httpx.AsyncClient):
         response = await transport.handle_async_request(request)
         response.request = request
         try:
-            await response.aread()
+            if isinstance(response.stream, httpx.ByteStream):
+                response.read()  # in memory already (aiohttp's): no need for async iteration
+            else:
+                await response.aread()
         except BaseException:
             await response.aclose()
             raise
