@@ -344,6 +344,10 @@ class Sleeps:
     def install(self, client: AsyncClient) -> AsyncClient:
         """Make `client` (and its copies) retry and wait at the rate-limit gate on these sleeps."""
         client._retry = attrs.evolve(client._retry, sleep=self)
+        return self.install_gate(client)
+
+    def install_gate(self, client: AsyncClient) -> AsyncClient:
+        """Make `client` (and its copies) wait at the rate-limit gate on these sleeps."""
         rate_limit = client._shared.pacer._pace
         client._shared.pacer = Pacer(
             rate_limit=rate_limit, clock=self.clock, wall_clock=self.wall, sleep=self

@@ -16,11 +16,14 @@ Shared by the pagination tests: `walk()` (the ids of one `iter_all` walk, under 
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -43,6 +46,7 @@ DATE_FILTERS = (
     "updated_at[after]",
 )
 MAX_PAGE = 99
+ID_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789"
 GUARD = 20  # seconds: a walk that loops forever fails here instead of hanging the suite
 
 
@@ -53,15 +57,14 @@ def at(ms: int) -> datetime:
 
 def wire(value: datetime) -> str:
     """A datetime as the API writes it (UTC, milliseconds, `Z`)."""
-    utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
 def parse(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Row:
     """One stored customer."""
 
@@ -76,6 +79,12 @@ class Row:
     def stamp(self, order: str) -> datetime:
         return self.updated_at if order.lstrip("-") == "updated_at" else self.created_at
 
+    @staticmethod
+    def sort_key(order: str) -> Callable[[Row], tuple[Any, ...]]:
+        """The key of `order` (either direction): its field, ties broken by id."""
+        field_name = order.lstrip("-")
+        return attrgetter("source_id" if field_name == "source_id" else field_name, "id")
+
     def render(self) -> dict[str, object]:
         return {
             "id": self.id,
@@ -88,6 +97,11 @@ class Row:
             "object": "customer",
         }
 
+    @functools.cached_property
+    def encoded(self) -> bytes:
+        """`render()` as JSON, made once: a row is served on many pages and in many tests."""
+        return json.dumps(self.render()).encode()
+
 
 def rows_at(
     offsets_ms: Iterable[int],
@@ -98,15 +112,23 @@ def rows_at(
     """One row per offset (repeat an offset for a tie); ids random so ties sort unlike creation.
 
     `updated_ms` gives each row's `updated_at` offset (default: its `created_at`), so the
-    `updated_at` orders can differ from the `created_at` ones.
+    `updated_at` orders can differ from the `created_at` ones. The same arguments give the same
+    rows (a new list of them).
     """
-    rng = random.Random(seed)
-    created = list(offsets_ms)
-    updated = created if updated_ms is None else list(updated_ms)
+    created = tuple(offsets_ms)
+    updated = created if updated_ms is None else tuple(updated_ms)
     assert len(updated) == len(created)
+    return list(_rows(created, updated, seed))
+
+
+@functools.lru_cache(maxsize=64)
+def _rows(created: tuple[int, ...], updated: tuple[int, ...], seed: int) -> tuple[Row, ...]:
+    """`rows_at`'s rows, made once per dataset: rows are frozen, so tests can share them."""
+    rng = random.Random(seed)
+    below = rng._randbelow  # what `rng.choice` draws with: the same ids, without its overhead
     rows = []
     for number, (offset, updated_offset) in enumerate(zip(created, updated, strict=True), 1):
-        suffix = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12))
+        suffix = "".join([ID_CHARACTERS[below(36)] for _ in range(12)])
         rows.append(
             Row(
                 id=f"cust_{suffix}{number:05d}",
@@ -118,7 +140,7 @@ def rows_at(
                 segments=frozenset({"seg_most"} if number % 5 else ()),
             )
         )
-    return rows
+    return tuple(rows)
 
 
 @dataclass
@@ -132,23 +154,20 @@ class ListServer:
     #: Called with the request's query before each answer (e.g. to add customers mid-walk).
     on_request: Callable[[ListServer, list[tuple[str, str]]], None] | None = None
     requests: list[list[tuple[str, str]]] = field(default_factory=list)
+    _ordered: dict[str, tuple[list[Row], int, list[Row]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # -- ground truth ---------------------------------------------------------------------------
 
     def ordered(self, order: str | None = None) -> list[Row]:
-        """Every row in the server's order."""
+        """Every row in the server's order (sorted again once `rows` is replaced or grows)."""
         name = order or "-created_at"
-        field_name = name.lstrip("-")
-        if field_name == "source_id":
-
-            def key(row: Row) -> tuple[object, str]:
-                return (row.source_id, row.id)
-        else:
-
-            def key(row: Row) -> tuple[object, str]:
-                return (row.stamp(name), row.id)
-
-        return sorted(self.rows, key=key, reverse=name.startswith("-"))
+        rows, count, ordered = self._ordered.get(name, (None, 0, []))
+        if rows is not self.rows or count != len(self.rows):
+            ordered = sorted(self.rows, key=Row.sort_key(name), reverse=name.startswith("-"))
+            self._ordered[name] = (self.rows, len(self.rows), ordered)
+        return list(ordered)
 
     def expected(
         self,
@@ -165,12 +184,10 @@ class ListServer:
         `max_items` keeps the first ones.
         """
         name = order or "-created_at"
-        pairs = list(filters.items())
         ids = [
             row.id
-            for row in self.ordered(name)
-            if self._matches(row, pairs)
-            and (starting_after is None or self._past_cursor(row, name, starting_after))
+            for row in self._select(self.ordered(name), list(filters.items()))
+            if starting_after is None or self._past_cursor(row, name, starting_after)
         ]
         return ids if max_items is None else ids[:max_items]
 
@@ -191,21 +208,24 @@ class ListServer:
         order = query.get("order", "-created_at")
         if order not in ORDERS:
             return _error(400, "invalid_query_params", f"order {order!r}")
-        selected = [row for row in self.ordered(order) if self._matches(row, pairs)]
+        selected = self._select(self.ordered(order), pairs)
         remaining = selected
         if "starting_after" in query:
             cursor = parse(query["starting_after"])
             remaining = [row for row in selected if self._past_cursor(row, order, cursor)]
         start = (page - 1) * limit
-        body: dict[str, object] = {
-            "object": "list",
-            "data_ref": "customers",
-            "customers": [row.render() for row in remaining[start : start + limit]],
-            "total": len(selected),
-        }
+        # {"object": "list", "data_ref": "customers", "customers": [...], "total": n[, has_more]}
+        # from each row's JSON, made once, instead of encoding every customer on every page.
+        customers = b", ".join(row.encoded for row in remaining[start : start + limit])
+        body = b'{"object": "list", "data_ref": "customers", "customers": [%b], "total": %d' % (
+            customers,
+            len(selected),
+        )
         if self.send_has_more:
-            body["has_more"] = len(remaining) > start + limit
-        return httpx.Response(200, json=body)
+            body += b', "has_more": %b' % json.dumps(len(remaining) > start + limit).encode()
+        return httpx.Response(
+            200, content=body + b"}", headers={"Content-Type": "application/json"}
+        )
 
     def _past_cursor(self, row: Row, order: str, cursor: datetime) -> bool:
         stamp = row.stamp(order)
@@ -213,22 +233,27 @@ class ListServer:
             return stamp >= cursor if self.cursor_inclusive else stamp > cursor
         return stamp <= cursor if self.cursor_inclusive else stamp < cursor
 
-    def _matches(self, row: Row, pairs: Sequence[tuple[str, str]]) -> bool:
+    def _select(self, rows: list[Row], pairs: Sequence[tuple[str, str]]) -> list[Row]:
+        """The `rows` that pass the filters among `pairs` (query pairs as sent), in order."""
+        tests: list[Callable[[Row], bool]] = []
         for name, value in pairs:
             if name in DATE_FILTERS:
-                actual = row.created_at if name.startswith("created") else row.updated_at
+                stamp = attrgetter("created_at" if name.startswith("created") else "updated_at")
+                compare = {
+                    (True, False): operator.lt,
+                    (True, True): operator.le,
+                    (False, False): operator.gt,
+                    (False, True): operator.ge,
+                }[name.endswith("[before]"), self.filter_inclusive]
                 bound = parse(value)
-                if name.endswith("[before]"):
-                    ok = actual <= bound if self.filter_inclusive else actual < bound
-                else:
-                    ok = actual >= bound if self.filter_inclusive else actual > bound
-                if not ok:
-                    return False
-            elif name in ("city", "name", "segment_id"):
-                values = {"city": {row.city}, "name": {row.name}, "segment_id": row.segments}
-                if value not in values[name]:
-                    return False
-        return True
+                tests.append(lambda row, s=stamp, c=compare, b=bound: c(s(row), b))
+            elif name in ("city", "name"):
+                tests.append(lambda row, a=attrgetter(name), v=value: a(row) == v)
+            elif name == "segment_id":
+                tests.append(lambda row, v=value: v in row.segments)
+        for test in tests:
+            rows = list(filter(test, rows))
+        return rows
 
     # -- the client -----------------------------------------------------------------------------
 

@@ -47,6 +47,19 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _subprocess_bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Let the Python subprocesses of the suite (the CLI, examples, docs) share a bytecode cache.
+
+    With `PYTHONDONTWRITEBYTECODE` set (as here and on CI) each of them compiled the package from
+    source again. The cache lives in pytest's temporary directory, not beside the sources.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+        patch.setenv("PYTHONPYCACHEPREFIX", str(tmp_path_factory.mktemp("pycache")))
+        yield
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--http-backend",

@@ -5,6 +5,7 @@ Synchronous: encoding involves no I/O and no event loop.
 
 from __future__ import annotations
 
+import functools
 import json
 import types
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -97,6 +98,7 @@ def strategy_for(annotation: Any) -> st.SearchStrategy[Any]:
     raise TypeError(f"no strategy for {annotation!r}")
 
 
+@functools.cache  # built once per model: hypothesis validates each new strategy on its first draw
 def model_strategy(cls: type[Any]) -> st.SearchStrategy[Any]:
     attrs.resolve_types(cls)
     fields = attrs.fields_dict(cls)

@@ -178,7 +178,7 @@ async def test_upload_to_a_server_that_does_not_read_raises_a_write_timeout(
 ) -> None:
     data = b"x" * 12_000_000  # more than the kernel buffers on both ends hold
     upload: bytes | NonSeekable = data if body == "bytes" else NonSeekable(data)
-    timeout = httpx.Timeout(10.0, write=0.3)
+    timeout = httpx.Timeout(10.0, write=0.1)  # the server never reads: any write timeout trips
     with SilentServer() as silent, anyio.fail_after(15):  # a hang guard, not a timing check
         async with _client(silent.url, backend, timeout=timeout) as client:
             with pytest.raises(APITimeoutError, match="WriteTimeout") as raised:

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _fault_server import Sleeps
 from _hostile_keys import API, APP_ID, SECRET_KEY, SECRETS, both_pairs, reachable_errors
 from _raw_server import RawRequest, RawServer
 
@@ -93,7 +94,8 @@ def assert_safe(error: BaseException) -> None:
 async def test_status_errors_hide_the_keys_and_pickle(
     status: int, kwargs: dict[str, Any], cls: type[APIStatusError]
 ) -> None:
-    async with _client(lambda r: httpx.Response(status, **kwargs)) as client:
+    client = _client(lambda r: httpx.Response(status, **kwargs))
+    async with Sleeps().install_gate(client):  # the 429's Retry-After: 1, not waited for real
         with pytest.raises(cls) as server_side:
             await client.customers.get("alice")
         with pytest.raises(cls) as client_side:

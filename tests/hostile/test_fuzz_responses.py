@@ -13,7 +13,8 @@ and with two zero-sleep retries, every example must:
 
 - return the declared type (each item of a walk of its item type), or raise a `VoucherifyError`
   subclass: any other exception fails with the drawn responses shown;
-- finish within `GUARD` seconds (no hang, no endless walk);
+- finish within `GUARD` seconds (no hang, no endless walk), the waits at the rate-limit gate
+  counted in (on a virtual clock, so a closed gate costs the suite no real time);
 - yield no item id twice in a walk;
 - keep both secret keys out of `str()` and `repr()` of the error and of its chained causes.
 
@@ -37,6 +38,7 @@ import anyio.lowlevel
 import attrs
 import httpx
 import pytest
+from _fault_server import Sleeps
 from _hostile_keys import reachable_errors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -445,6 +447,15 @@ WALKS: dict[str, tuple[Walk, type, str]] = {
 }
 
 
+# Each endpoint's strategy, built once: hypothesis validates a strategy object on its first draw,
+# which cost more than the draw when a new one was built for every example.
+CALL_ANSWERS = {
+    name: st.lists(answers(good), min_size=1, max_size=3) for name, (_, _, good) in CALLS.items()
+}
+WALK_PAGES = {
+    name: st.lists(page_answers(key), min_size=1, max_size=4) for name, (_, _, key) in WALKS.items()
+}
+
 # -- running one example -------------------------------------------------------------------------
 
 
@@ -466,7 +477,20 @@ async def _no_sleep(delay: float) -> None:
     await anyio.lowlevel.checkpoint()
 
 
-def client_for(server: Server, retries: int) -> AsyncClient:
+@dataclass
+class GateWaits(Sleeps):
+    """The rate-limit gate's clock and sleep: virtual, so a closed gate is waited out at once.
+
+    `elapsed` is what the gate would have held the example in real time; `outcome` counts it
+    against `GUARD` as if it had been waited.
+    """
+
+    async def __call__(self, delay: float) -> None:
+        assert 0 <= delay < math.inf, f"the rate-limit gate would sleep {delay!r} s"
+        await super().__call__(delay)
+
+
+def client_for(server: Server, retries: int, gate: GateWaits) -> AsyncClient:
     client = AsyncClient(
         "app-id",
         SECRET,
@@ -478,7 +502,7 @@ def client_for(server: Server, retries: int) -> AsyncClient:
         transport=httpx.MockTransport(server),
     )
     client._retry = attrs.evolve(client._retry, sleep=_no_sleep)  # retries without waiting
-    return client
+    return gate.install_gate(client)
 
 
 def assert_keeps_secrets(error: BaseException) -> None:
@@ -488,13 +512,18 @@ def assert_keeps_secrets(error: BaseException) -> None:
             assert CLIENT_SECRET not in text, f"the client key is in {type(link).__name__}"
 
 
-async def outcome(run: Callable[[], Awaitable[None]]) -> None:
-    """Run one example: a `VoucherifyError` is an answer; anything else escapes and fails."""
+async def outcome(run: Callable[[GateWaits], Awaitable[None]]) -> None:
+    """Run one example: a `VoucherifyError` is an answer; anything else escapes and fails.
+
+    The example must end within `GUARD` seconds, the gate's virtual waits included.
+    """
+    gate = GateWaits()
     try:
         with anyio.fail_after(GUARD):
-            await run()
+            await run(gate)
     except VoucherifyError as error:
         assert_keeps_secrets(error)
+    assert gate.elapsed < GUARD, f"the rate-limit gate would hold the example {gate.elapsed} s"
 
 
 @BACKENDS
@@ -504,11 +533,11 @@ async def outcome(run: Callable[[], Awaitable[None]]) -> None:
 def test_every_call_returns_its_type_or_raises_voucherify_error(
     backend: str, name: str, data: st.DataObject, retries: int
 ) -> None:
-    call, returns, good = CALLS[name]
-    server = Server(data.draw(st.lists(answers(good), min_size=1, max_size=3), label="answers"))
+    call, returns, _ = CALLS[name]
+    server = Server(data.draw(CALL_ANSWERS[name], label="answers"))
 
-    async def run() -> None:
-        async with client_for(server, retries) as client:
+    async def run(gate: GateWaits) -> None:
+        async with client_for(server, retries, gate) as client:
             result = await call(client)
         assert isinstance(result, returns), f"{name} returned {result!r}"
 
@@ -522,14 +551,13 @@ def test_every_call_returns_its_type_or_raises_voucherify_error(
 def test_every_walk_yields_its_items_once_or_raises_voucherify_error(
     backend: str, name: str, data: st.DataObject, retries: int, prefetch: bool
 ) -> None:
-    walk, item_type, key = WALKS[name]
-    drawn = data.draw(st.lists(page_answers(key), min_size=1, max_size=4), label="pages")
-    server = Server(drawn)
+    walk, item_type, _ = WALKS[name]
+    server = Server(data.draw(WALK_PAGES[name], label="pages"))
 
-    async def run() -> None:
+    async def run(gate: GateWaits) -> None:
         ids: list[str] = []
         count = 0
-        async with client_for(server, retries) as client:
+        async with client_for(server, retries, gate) as client:
             pager = walk(client)
             async with pager if prefetch else nullcontext():
                 async for item in pager:
@@ -566,8 +594,8 @@ HOLES: dict[str, Answer] = {
 def test_a_hole_being_fixed_elsewhere(backend: str, hole: str) -> None:
     server = Server([HOLES[hole]])
 
-    async def run() -> None:
-        async with client_for(server, 1) as client:
+    async def run(gate: GateWaits) -> None:
+        async with client_for(server, 1, gate) as client:
             await client.customers.get("cust_1")
 
     anyio.run(outcome, run, backend=backend)  # the declared type or a VoucherifyError

@@ -27,7 +27,10 @@ from _raw_server import RawServer, drip
 from voucherify_async import APITimeoutError, AsyncClient
 
 SHORT = json.dumps({"id": "cust_1", "object": "customer"}).encode()
+TINY = b'{"id":"cust_1"}'  # 15 bytes: dripped at DRIP, 0.45 s in all
 GUARD = 5.0  # far above every budget below; a hang fails the test instead of stalling the suite
+BUDGET = 0.15  # the float `timeout` of the calls to a dripping server
+DRIP = BUDGET / 5  # its seconds between bytes: an httpx read timeout of BUDGET never trips
 
 
 @asynccontextmanager
@@ -51,21 +54,21 @@ POOLS = ["own", "httpx", "caller"]
 
 @pytest.mark.parametrize("pool", POOLS)
 async def test_a_dripping_server_cannot_stretch_an_attempt(pool: str) -> None:
-    with RawServer(drip(0.1)) as server:
-        async with _client(pool, server.url, timeout=0.3, max_retries=0) as client:
+    with RawServer(drip(DRIP)) as server:
+        async with _client(pool, server.url, timeout=BUDGET, max_retries=0) as client:
             started = time.monotonic()
             with anyio.fail_after(GUARD), pytest.raises(APITimeoutError) as caught:
                 await client.customers.get("alice")
             elapsed = time.monotonic() - started
-    assert elapsed >= 0.25
-    assert "0.3 s timeout" in str(caught.value)
+    assert elapsed >= BUDGET - 0.03
+    assert f"{BUDGET} s timeout" in str(caught.value)
     assert len(server.requests) == 1
 
 
 @pytest.mark.parametrize("pool", POOLS)
 async def test_each_retry_gets_the_budget_and_a_bulk_post_is_not_repeated(pool: str) -> None:
-    with RawServer(drip(0.1)) as server:
-        async with _client(pool, server.url, timeout=0.25, max_retries=1) as client:
+    with RawServer(drip(DRIP)) as server:
+        async with _client(pool, server.url, timeout=BUDGET, max_retries=1) as client:
             with anyio.fail_after(GUARD), pytest.raises(APITimeoutError, match="after 2 attempts"):
                 await client.customers.get("alice")
             with anyio.fail_after(GUARD), pytest.raises(APITimeoutError, match="may have executed"):
@@ -75,23 +78,24 @@ async def test_each_retry_gets_the_budget_and_a_bulk_post_is_not_repeated(pool: 
 
 @pytest.mark.parametrize("pool", POOLS)
 async def test_with_options_sets_the_budget_too(pool: str) -> None:
-    with RawServer(drip(0.1)) as server:
+    with RawServer(drip(DRIP)) as server:
         async with _client(pool, server.url, timeout=30.0, max_retries=0) as client:
             with anyio.fail_after(GUARD), pytest.raises(APITimeoutError):
-                await client.with_options(timeout=0.25).customers.get("alice")
+                await client.with_options(timeout=BUDGET).customers.get("alice")
 
 
 @pytest.mark.parametrize("pool", ["own", "caller"])
 async def test_an_httpx_timeout_keeps_its_per_phase_meaning(pool: str) -> None:
-    """Each read is within 0.25 s, so the call completes although it takes longer in all."""
-    with RawServer(drip(0.02, SHORT)) as server:
-        async with _client(pool, server.url, timeout=httpx.Timeout(0.25), max_retries=0) as client:
+    """Each read is within BUDGET, so the call completes although it takes longer in all."""
+    with RawServer(drip(DRIP, TINY)) as server:
+        timeout = httpx.Timeout(BUDGET)
+        async with _client(pool, server.url, timeout=timeout, max_retries=0) as client:
             started = time.monotonic()
             with anyio.fail_after(GUARD):
                 customer = await client.customers.get("alice")
             elapsed = time.monotonic() - started
     assert customer.id == "cust_1"
-    assert elapsed > 0.25
+    assert elapsed > BUDGET
 
 
 async def test_a_fast_answer_is_unaffected_by_the_budget() -> None:
@@ -119,13 +123,13 @@ def test_a_timeout_of_another_type_is_refused(value: Any) -> None:
 @pytest.mark.parametrize("pool", POOLS)
 async def test_the_callers_own_deadline_stays_a_cancellation(pool: str) -> None:
     """A caller's shorter deadline cancels the call; it is not turned into APITimeoutError."""
-    with RawServer(drip(0.1)) as server:
+    with RawServer(drip(DRIP)) as server:
         async with _client(pool, server.url, timeout=5.0, max_retries=0) as client:
-            with anyio.move_on_after(0.3) as scope:
+            with anyio.move_on_after(BUDGET) as scope:
                 await client.customers.get("alice")
             assert scope.cancelled_caught
             with anyio.fail_after(GUARD), pytest.raises(APITimeoutError):
-                await client.with_options(timeout=0.2).customers.get("alice")
+                await client.with_options(timeout=BUDGET).customers.get("alice")
 
 
 def test_no_budget_for_an_infinite_or_per_phase_timeout() -> None:
