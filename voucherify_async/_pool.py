@@ -5,9 +5,10 @@ and mounts apply. The SDK's own pool has none of those, and its requests are bui
 the client (`_client._new_request`). When the client handed it a transport (aiohttp's, the
 default on asyncio, or a `transport=` of the caller's), `exchange` gives the request to that
 transport directly: it skips httpx's auth flow, redirect loop, per-request mount lookup, cookie
-extraction and log line, about a tenth of the CPU of a small request. The response is read whole
-before it is returned, as `send` reads it. Without a transport, httpx built its own and mounted
-the proxies of the environment on it, so `exchange` goes through `send`, which routes to them.
+extraction and log line (~5% of a `get`'s instructions, by callgrind on loopback). The response
+is read whole before it is returned, as `send` reads it. Without a transport, httpx built its own
+and mounted the proxies of the environment on it, so `exchange` goes through `send`, which routes
+to them.
 """
 
 from __future__ import annotations

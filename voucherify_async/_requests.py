@@ -5,7 +5,7 @@ has no defaults to merge, so the client builds them here. Two parts of `httpx.Re
 most of its CPU, and both are done once per client instead of once per request.
 
 **The URL.** `httpx.URL(base_url + path, params=...)` parses and re-validates the whole string
-character by character: about a third of the CPU the SDK spends on a small request. The base URL
+character by character (~7% of a `get`'s instructions, by callgrind on loopback). The base URL
 does not change, and the paths the endpoints build are percent-encoded already
 (`_params.path_segment`), so the URL is the parsed base with the path and query put in its place.
 
