@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import types
 
+import pytest
+
 import voucherify_async
 
 EXPORTED = [
@@ -108,8 +110,9 @@ def test_all_has_no_duplicates() -> None:
 def test_every_public_name_is_in_all() -> None:
     public = {
         name
-        for name, value in vars(voucherify_async).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+        for name in dir(voucherify_async)
+        if not name.startswith("_")
+        and not isinstance(getattr(voucherify_async, name), types.ModuleType)
     }
 
     assert public | {"__version__"} == set(voucherify_async.__all__)
@@ -123,3 +126,9 @@ def test_every_name_in_all_exists() -> None:
 
 def test_contract_names_are_exported() -> None:
     assert sorted(CONTRACT - set(voucherify_async.__all__)) == []
+
+
+def test_an_unknown_name_raises_attribute_error_naming_it() -> None:
+    # The models load on first use (`__getattr__`); any other name still fails the usual way.
+    with pytest.raises(AttributeError, match="NoSuchName"):
+        voucherify_async.NoSuchName  # type: ignore[attr-defined]  # noqa: B018

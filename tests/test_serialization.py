@@ -43,7 +43,7 @@ EXAMPLES = Path(__file__).parent / "spec" / "examples"
 RESPONSE_MODELS = sorted(
     (
         obj
-        for obj in vars(voucherify_async).values()
+        for obj in (getattr(voucherify_async, name) for name in voucherify_async.__all__)
         if isinstance(obj, type) and attrs.has(obj) and "extra" in attrs.fields_dict(obj)
     ),
     key=lambda cls: cls.__name__,

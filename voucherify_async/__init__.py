@@ -10,6 +10,8 @@ async with AsyncClient() as client:  # keys from VOUCHERIFY_APP_ID / VOUCHERIFY_
 ```
 """
 
+import typing
+
 from ._client import DEFAULT_BASE_URL, AsyncClient
 from ._convert import to_dict, to_json
 from ._errors import (
@@ -30,41 +32,43 @@ from ._errors import (
     VoucherifyError,
 )
 from ._hooks import RequestEvent, ResponseEvent, RetryEvent
-from ._models import (
-    ActivitiesPage,
-    ActivityPage,
-    Address,
-    AsyncAction,
-    AsyncActionError,
-    AsyncActionRef,
-    AsyncActionResult,
-    BulkChunk,
-    BulkChunkFailure,
-    Customer,
-    CustomerActivity,
-    CustomerLoyalty,
-    CustomerRedeemable,
-    CustomerReferrals,
-    CustomersPage,
-    CustomerSummary,
-    CustomerUpdate,
-    GiftSummary,
-    ImportFailure,
-    LoyaltyCampaignSummary,
-    LoyaltyCardSummary,
-    OrdersSummary,
-    PermanentDeletion,
-    RedeemablesPage,
-    RedemptionsSummary,
-    ReferralCampaign,
-    Segment,
-    SegmentsList,
-)
-from ._pagination import AsyncPager
 from ._ratelimit import ClientStats
 from ._raw import RawResponse
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
+
+if typing.TYPE_CHECKING:  # loaded on first use, by `__getattr__` below
+    from ._models import (
+        ActivitiesPage,
+        ActivityPage,
+        Address,
+        AsyncAction,
+        AsyncActionError,
+        AsyncActionRef,
+        AsyncActionResult,
+        BulkChunk,
+        BulkChunkFailure,
+        Customer,
+        CustomerActivity,
+        CustomerLoyalty,
+        CustomerRedeemable,
+        CustomerReferrals,
+        CustomersPage,
+        CustomerSummary,
+        CustomerUpdate,
+        GiftSummary,
+        ImportFailure,
+        LoyaltyCampaignSummary,
+        LoyaltyCardSummary,
+        OrdersSummary,
+        PermanentDeletion,
+        RedeemablesPage,
+        RedemptionsSummary,
+        ReferralCampaign,
+        Segment,
+        SegmentsList,
+    )
+    from ._pagination import AsyncPager
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -124,3 +128,24 @@ __all__ = [
     "to_dict",
     "to_json",
 ]
+
+
+def __getattr__(name: str) -> typing.Any:
+    """The models and `AsyncPager`, imported on first use rather than with the package.
+
+    Building the model classes is most of what importing the SDK would cost; a client loads them
+    when it is created, and `from voucherify_async import Customer` when it asks.
+    """
+    if name in __all__:
+        from . import _models, _pagination
+
+        for module in (_models, _pagination):
+            if name in module.__all__:
+                value = getattr(module, name)
+                globals()[name] = value
+                return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -17,6 +17,8 @@ from ._types import NOT_GIVEN
 
 __all__ = [
     "MAX_BULK_RECORDS",
+    "BulkRecord",
+    "BulkRecords",
     "address_body",
     "bulk_body",
     "bulk_record",
@@ -27,6 +29,12 @@ __all__ = [
     "names_a_customer",
     "source_ids_body",
 ]
+
+BulkRecord = CustomerUpdate | Mapping[str, Any]
+"""One record of a bulk update: a `CustomerUpdate` or a mapping with a `source_id`."""
+
+BulkRecords = Iterable[BulkRecord] | AsyncIterable[BulkRecord]
+"""The records of `bulk_update`: an iterable or an async iterable of `BulkRecord`s."""
 
 MAX_BULK_RECORDS: Final = 100
 """The most records one `POST /v1/customers/bulk/async` takes."""

@@ -16,11 +16,10 @@ import anyio.lowlevel
 import attrs
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
-from ._bodies import MAX_BULK_RECORDS, bulk_body, check_records
+from ._bodies import MAX_BULK_RECORDS, BulkRecord, BulkRecords, bulk_body, check_records
 from ._errors import BulkUpdateError
 from ._models import AsyncAction, AsyncActionRef, BulkChunk, BulkChunkFailure
 from ._params import check_int_range
-from ._types import BulkRecord, BulkRecords
 
 __all__ = ["ChunkSender", "Waiter", "bulk_update"]
 

@@ -7,11 +7,11 @@ import copy
 import json
 import logging
 import math
-import platform
+import sys
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import anyio
 import attrs
@@ -66,15 +66,17 @@ from ._timeouts import AttemptTimeout, attempt_budget, within_budget
 from ._transport import make_transport
 from ._types import NOT_GIVEN, Auth, HttpBackend, NotGiven, Query
 from ._version import __version__
-from .async_actions import AsyncActions
-from .customers import Customers
+
+if TYPE_CHECKING:
+    from .async_actions import AsyncActions
+    from .customers import Customers
 
 __all__ = ["DEFAULT_BASE_URL", "AsyncClient"]
 
 T = TypeVar("T")
 
 _USER_AGENT = (
-    f"voucherify-async/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
+    f"voucherify-async/{__version__} python/{sys.version.split()[0]} httpx/{httpx.__version__}"
 )
 
 # Sent with every request; Accept-Encoding is what httpx's client would add (and decodes).
@@ -158,6 +160,11 @@ class AsyncClient:
         ModuleNotFoundError: for the aiohttp transport when aiohttp, a dependency, is missing.
     """
 
+    customers: Customers
+    """The customers API (`/v1/customers`), bound to this client."""
+    async_actions: AsyncActions
+    """The async actions API (`/v1/async-actions`), bound to this client."""
+
     def __init__(
         self,
         app_id: str | None = None,
@@ -226,10 +233,17 @@ class AsyncClient:
         self._server_headers: dict[str, str] | None = None
         self._client_headers: dict[str, str] | None = None
         self._extras: Extras | None = None  # set by with_options(extra_headers=...)
+        self._bind_resources()
+
+    def _bind_resources(self) -> None:
+        # Imported with the first client, not with the package: the resources load the models
+        # (~15 ms of attrs class building) and the pagination machinery, which
+        # `import voucherify_async` does without (benchmarks/run.py's import scenario).
+        from .async_actions import AsyncActions
+        from .customers import Customers
+
         self.customers = Customers(self)
-        """The customers API (`/v1/customers`), bound to this client."""
         self.async_actions = AsyncActions(self)
-        """The async actions API (`/v1/async-actions`), bound to this client."""
 
     @property
     def _owns_pool(self) -> bool:
@@ -334,8 +348,7 @@ class AsyncClient:
             clone._budget = attempt_budget(timeout)
         if not isinstance(max_rate_limit_wait, NotGiven):
             clone._max_rate_limit_wait = check_max_rate_limit_wait(max_rate_limit_wait)
-        clone.customers = Customers(clone)
-        clone.async_actions = AsyncActions(clone)
+        clone._bind_resources()
         return clone
 
     def __repr__(self) -> str:

@@ -38,13 +38,14 @@ import re
 import types
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import attrs
 import orjson
 from attrs import AttrsInstance
 
-from ._models import CustomerUpdate
+if TYPE_CHECKING:  # annotations only: the models load with the first client, not at import
+    from ._models import CustomerUpdate
 
 __all__ = [
     "ResponseShapeError",

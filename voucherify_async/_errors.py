@@ -29,11 +29,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._models import AsyncActionRef, BulkChunk, BulkChunkFailure
+if TYPE_CHECKING:  # annotations only: the models load with the first client, not at import
+    from ._models import AsyncActionRef, BulkChunk, BulkChunkFailure
 
 __all__ = [
     "APIConnectionError",

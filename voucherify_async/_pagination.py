@@ -323,7 +323,7 @@ class AsyncPager(Generic[T]):
         self,
         send: MemoryObjectSendStream[list[T] | _Failure],
         *,
-        task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
+        task_status: TaskStatus[None],  # no default: `anyio.TASK_STATUS_IGNORED` loads anyio.abc
     ) -> None:
         assert self._producer_scope is not None
         assert self._producer_done is not None

@@ -11,7 +11,6 @@ per-phase meaning only; None or `math.inf` waits forever.
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -56,6 +55,10 @@ async def within_budget(
     if budget is None:
         return await send()
     if asyncio_only:
+        # Imported here, not at module level: `import asyncio` would add ~10 ms to importing
+        # the SDK, and an asyncio-only transport runs on asyncio, so it is loaded already.
+        import asyncio
+
         deadline = asyncio.timeout(budget)
         try:
             async with deadline:

@@ -1,21 +1,16 @@
 """Shared definitions: the `NOT_GIVEN` sentinel and the type aliases of the public signatures.
 
-A leaf module (it imports only `_models`), so any layer may use it.
+A leaf module (it imports nothing of the package), so any layer may use it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Final, Literal
-
-from ._models import CustomerUpdate
+from typing import Final, Literal
 
 __all__ = [
     "NOT_GIVEN",
     "Auth",
-    "BulkRecord",
-    "BulkRecords",
     "DateArg",
     "DateTimeArg",
     "HttpBackend",
@@ -51,12 +46,6 @@ DateTimeArg = datetime | str
 
 DateArg = date | str
 """A `date` or a `YYYY-MM-DD` string."""
-
-BulkRecord = CustomerUpdate | Mapping[str, Any]
-"""One record of a bulk update: a `CustomerUpdate` or a mapping with a `source_id`."""
-
-BulkRecords = Iterable[BulkRecord] | AsyncIterable[BulkRecord]
-"""The records of `bulk_update`: an iterable or an async iterable of `BulkRecord`s."""
 
 Auth = Literal["server", "client"]
 """Which keys sign a request: the server-side or the client-side ones."""

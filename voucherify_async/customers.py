@@ -14,6 +14,8 @@ from typing import IO, Any, Final, Literal, TypeVar, overload
 
 from ._bodies import (
     MAX_BULK_RECORDS,
+    BulkRecord,
+    BulkRecords,
     bulk_body,
     consents_body,
     customer_body,
@@ -52,7 +54,7 @@ from ._queries import (
 )
 from ._raw import raw_variant
 from ._resource import APIResource
-from ._types import NOT_GIVEN, BulkRecord, BulkRecords, DateArg, DateTimeArg, NotGiven, Query
+from ._types import NOT_GIVEN, DateArg, DateTimeArg, NotGiven, Query
 
 __all__ = [
     "ACTIVITIES_ORDERS",
