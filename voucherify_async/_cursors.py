@@ -93,6 +93,9 @@ P_contra = TypeVar("P_contra", contravariant=True)
 T = TypeVar("T")
 
 _MS = timedelta(milliseconds=1)
+# The first and last instants with a millisecond on either side, which a cursor next to them needs.
+_FIRST_MS = datetime.min.replace(tzinfo=UTC) + _MS
+_LAST_MS = datetime.max.replace(tzinfo=UTC) - _MS
 
 
 class Cursor(Protocol[P_contra, T]):
@@ -218,30 +221,32 @@ class TimeCursor:
         A page out of the order asked for ends the walk after the customers before the first
         one out of place.
         """
-        disorder = self._misordered(page.customers)
+        raw = page.customers
+        stamps, disorder = self._stamps(raw)
         if disorder is None:
-            return self._advance(page.customers, page.has_more, asked)
+            return self._advance(raw, stamps, page.has_more, asked)
         cut, message = disorder
-        items, following = self._advance(page.customers[:cut], page.has_more, asked)
+        items, following = self._advance(raw[:cut], stamps[:cut], page.has_more, asked)
         if isinstance(following, VoucherifyError):
             return items, following  # a repeat earlier in the page than the disorder
         return items, VoucherifyError(message)
 
     def _advance(
-        self, raw: list[Customer], has_more: bool | None, asked: int
+        self, raw: list[Customer], stamps: list[datetime], has_more: bool | None, asked: int
     ) -> tuple[list[Customer], Next]:
+        """`advance` for the customers in order, `stamps[i]` being `raw[i]`'s millisecond."""
         self._learn(raw)
         more = _full(len(raw), asked, has_more)
         window = self._window
         if window is not None:
-            if raw and self._beyond(self._ms(raw[-1]), window.ms):
+            if raw and self._beyond(stamps[-1], window.ms):
                 more = False  # the page reached past the tie (inclusive bounds): it is complete
             elif window.page >= MAX_PAGE:
                 more = _past_cap(len(raw), asked, has_more)
-            return self._advance_window(window, raw, more, asked)
+            return self._advance_window(window, raw, stamps, more, asked)
         items: list[Customer] = []
-        for customer in raw:
-            if self._is_new(customer):
+        for customer, ms in zip(raw, stamps, strict=True):
+            if self._is_new(customer, ms):
                 repeat = self._repeat(customer)
                 if repeat is not None:
                     return items, repeat
@@ -252,7 +257,7 @@ class TimeCursor:
         if boundary is None:
             return items, self._last  # nothing to go on: the pager's repeat guard stops it
         tied = not boundary.complete and len(raw) >= asked
-        if tied and self._ms(raw[0]) == self._ms(raw[-1]) == boundary.ms:
+        if tied and stamps[0] == stamps[-1] == boundary.ms:
             return items, self._enter_window(boundary.ms)  # a whole (sorted) page in one ms
         following = self._past(boundary)
         if tied and following == self._last:
@@ -280,13 +285,13 @@ class TimeCursor:
         return query
 
     def _advance_window(
-        self, window: _Window, raw: list[Customer], more: bool, asked: int
+        self, window: _Window, raw: list[Customer], stamps: list[datetime], more: bool, asked: int
     ) -> tuple[list[Customer], Next]:
         boundary = self._boundary
         assert boundary is not None
         assert boundary.ms == window.ms
         items: list[Customer] = []
-        for customer in raw:
+        for customer, ms in zip(raw, stamps, strict=True):
             customer_id = _id(customer)
             if customer_id in window.listed:
                 return items, VoucherifyError(
@@ -295,7 +300,7 @@ class TimeCursor:
                     "an earlier page): stopping rather than yielding it twice"
                 )
             window.listed.add(customer_id)
-            if self._ms(customer) == window.ms and customer_id not in boundary.ids:
+            if ms == window.ms and customer_id not in boundary.ids:
                 repeat = self._repeat(customer)
                 if repeat is not None:
                     return items, repeat
@@ -360,34 +365,38 @@ class TimeCursor:
             return None
         return min(bounds) if self._descending else max(bounds)
 
-    def _misordered(self, raw: list[Customer]) -> tuple[int, str] | None:
-        """The index of the first customer out of the order asked for, and why; or `None`.
+    def _stamps(self, raw: list[Customer]) -> tuple[list[datetime], tuple[int, str] | None]:
+        """The customers' milliseconds (`_ms`, read once a page), up to the first out of order.
 
-        Out of order: before the start bound of its request (a customer exactly at the bound
-        is fine: the bounds may be inclusive), or before the customer listed ahead of it.
+        Returns the milliseconds, and the index of the first customer out of the order asked for
+        with the reason, or `None`. Out of order: before the start bound of its request (a
+        customer exactly at the bound is fine: the bounds may be inclusive), or before the
+        customer listed ahead of it.
         """
         order = f"{self._stamp} {'newest' if self._descending else 'oldest'} first"
         floor = self._floor
-        previous: Customer | None = None
+        stamps: list[datetime] = []
         for index, customer in enumerate(raw):
             ms = self._ms(customer)
             if floor is not None and self._beyond(floor, ms):
                 side = "after" if self._descending else "before"
-                return index, (
+                problem = (
                     f"the API went backwards: asked for customers from {format_datetime(floor)} "
                     f"on ({order}), it listed customer {_id(customer)} at "
                     f"{format_datetime(ms)}, {side} that bound; stopping rather than "
                     "completing the walk with customers missing"
                 )
-            if previous is not None and self._beyond(self._ms(previous), ms):
-                return index, (
+                return stamps, (index, problem)
+            if stamps and self._beyond(stamps[-1], ms):
+                problem = (
                     f"the API listed customer {_id(customer)} ({format_datetime(ms)}) after "
-                    f"customer {_id(previous)} ({format_datetime(self._ms(previous))}), out of "
+                    f"customer {_id(raw[index - 1])} ({format_datetime(stamps[-1])}), out of "
                     f"the order asked for ({order}); stopping rather than completing the walk "
                     "with customers missing"
                 )
-            previous = customer
-        return None
+                return stamps, (index, problem)
+            stamps.append(ms)
+        return stamps, None
 
     def _repeat(self, customer: Customer) -> VoucherifyError | None:
         """The error for a customer yielded before (`created_at` orders), else note it."""
@@ -402,8 +411,7 @@ class TimeCursor:
             "(it was yielded already): stopping rather than yielding it twice"
         )
 
-    def _is_new(self, customer: Customer) -> bool:
-        ms = self._ms(customer)
+    def _is_new(self, customer: Customer, ms: datetime) -> bool:
         boundary = self._boundary
         if boundary is not None:
             if self._beyond(boundary.ms, ms):
@@ -434,7 +442,10 @@ class TimeCursor:
             raise VoucherifyError(
                 f"customer {customer.id} has no {self._stamp}: the walk cannot continue past it"
             )
-        return _cursor_ms(value, f"customer {customer.id}'s {self._stamp}")
+        try:
+            return _cursor_ms(value)
+        except OverflowError:
+            raise _beyond_the_calendar(value, f"customer {customer.id}'s {self._stamp}") from None
 
     def _bounds(self, after: datetime | None, before: datetime | None) -> Query:
         query = []
@@ -445,26 +456,27 @@ class TimeCursor:
         return query
 
 
-def _cursor_ms(value: datetime, what: str) -> datetime:
+def _cursor_ms(value: datetime) -> datetime:
     """`value` in UTC, to the millisecond, with room for a cursor 1 ms either side of it.
 
     The server's date-times are read as sent: `0001-01-01T00:00:00+01:00` has no UTC form, and
     `9999-12-31T23:59:59.999Z` no millisecond after it; a walk cannot page past either.
 
     Raises:
-        VoucherifyError: for such a value (a raw `OverflowError` would escape the walk).
+        OverflowError: for such a value (`_beyond_the_calendar` says why, for the walk's error).
     """
-    try:
-        utc = value.astimezone(UTC)
-        utc -= _MS
-        utc += _MS + _MS
-        utc -= _MS
-    except OverflowError:
-        raise VoucherifyError(
-            f"{what} {value.isoformat()} lies outside the years 1..9999 in UTC, or on their "
-            "edge: the walk cannot build a cursor next to it"
-        ) from None
-    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+    utc = value.astimezone(UTC)
+    if not _FIRST_MS <= utc <= _LAST_MS:
+        raise OverflowError(value)
+    extra = utc.microsecond % 1000
+    return utc.replace(microsecond=utc.microsecond - extra) if extra else utc
+
+
+def _beyond_the_calendar(value: datetime, what: str) -> VoucherifyError:
+    return VoucherifyError(
+        f"{what} {value.isoformat()} lies outside the years 1..9999 in UTC, or on their "
+        "edge: the walk cannot build a cursor next to it"
+    )
 
 
 def _id(customer: Customer) -> str:
@@ -638,9 +650,11 @@ class LastItemCursor:
             return items, self._seen.follow(self._filters, "starting_after_id", last.id)
         if last.created_at is not None:
             try:
-                cursor = _cursor_ms(last.created_at, "the last activity's created_at")
-            except VoucherifyError as error:
-                return items, error  # after the items of the page
+                cursor = _cursor_ms(last.created_at)
+            except OverflowError:  # after the items of the page
+                return items, _beyond_the_calendar(
+                    last.created_at, "the last activity's created_at"
+                )
             return items, self._seen.follow(
                 self._filters, "starting_after", format_datetime(cursor)
             )

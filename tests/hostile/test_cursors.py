@@ -349,6 +349,32 @@ async def test_a_customer_date_with_no_cursor_next_to_it_ends_the_walk_with_vouc
     assert "cursor" in text
 
 
+@pytest.mark.parametrize(
+    ("order", "stamps", "cursor"),
+    [
+        ("created_at", ["0001-01-01T00:00:00.001Z", "0001-01-01T00:00:00.002Z"], "00.001Z"),
+        ("-created_at", ["9999-12-31T23:59:59.998Z", "9999-12-31T23:59:59.997Z"], "59.998Z"),
+        ("created_at", ["0001-01-01T01:00:00.001999+01:00", "0001-01-01T00:00:00.002Z"], "00.001Z"),
+    ],
+)
+async def test_a_customer_date_one_millisecond_inside_the_calendar_is_walked_past(
+    order: str, stamps: list[str], cursor: str
+) -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        if len(sent) == 1:
+            return customers_page(stamps)
+        return httpx.Response(200, json={"customers": [], "has_more": False})
+
+    pager = client_for(handler).customers.iter_all(limit=2, order=order)
+
+    with anyio.fail_after(GUARD):
+        assert [c.id async for c in pager] == ["cust_0", "cust_1"]
+    assert sent[1].url.params["starting_after"].endswith(cursor)  # the boundary, re-read
+
+
 @pytest.mark.parametrize("stamp", EDGE_DATES)
 async def test_an_old_activity_date_with_no_cursor_ends_the_walk_with_voucherify_error(
     stamp: str,
