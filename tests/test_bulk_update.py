@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
@@ -111,6 +112,21 @@ async def test_no_more_than_max_concurrency_chunks_are_in_flight() -> None:
         await client.customers.bulk_update(records(2000), batch_size=10, max_concurrency=3)
     assert server.max_in_flight == 3
     assert len(server.bodies) == 200
+
+
+async def test_a_huge_max_concurrency_starts_no_more_senders_than_chunks() -> None:
+    # One sender task per chunk up to max_concurrency: 100,000 idle tasks would take ~100 MB.
+    server = BulkServer()
+    async with client_for(server) as client:
+        tracemalloc.start()
+        try:
+            refs = await client.customers.bulk_update(records(250), max_concurrency=100_000)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert len(refs) == 3
+    assert len(server.bodies) == 3
+    assert peak < 5_000_000
 
 
 async def test_records_are_read_only_as_far_as_the_free_senders_need() -> None:

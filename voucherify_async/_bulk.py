@@ -88,17 +88,16 @@ async def bulk_update(
                 if not outcome.failed:
                     await _send_chunk(send, wait, chunk, outcome)
 
-    async with anyio.create_task_group() as tg:
-        async with chunks_in:
-            for _ in range(max_concurrency):
-                tg.start_soon(sender, chunks_in.clone())
-        async with chunks_out:
-            iterator = _aiter(records)
-            try:
-                await _produce(iterator, batch_size, chunks_out, outcome)
-            finally:
-                with anyio.CancelScope(shield=True):
-                    await iterator.aclose()
+    def add_sender() -> None:
+        tg.start_soon(sender, chunks_in.clone())
+
+    async with anyio.create_task_group() as tg, chunks_in, chunks_out:
+        iterator = _aiter(records)
+        try:
+            await _produce(iterator, batch_size, chunks_out, outcome, add_sender, max_concurrency)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await iterator.aclose()
     if outcome.failures:
         raise BulkUpdateError(
             [outcome.succeeded[key] for key in sorted(outcome.succeeded)],
@@ -129,9 +128,16 @@ async def _produce(
     size: int,
     send: ObjectSendStream[_Chunk],
     outcome: _Outcome,
+    add_sender: Callable[[], None],
+    max_senders: int,
 ) -> None:
-    """Read the records a chunk at a time, each only once a sender is free to take it."""
+    """Read the records a chunk at a time, each only once a sender is free to take it.
+
+    A sender task is added with each of the first `max_senders` chunks, so there are never more
+    senders than chunks, whatever `max_concurrency` says.
+    """
     start = 0
+    senders = 0
     exhausted = False
     while not exhausted and not outcome.failed:
         batch: list[BulkRecord] = []
@@ -144,6 +150,9 @@ async def _produce(
             outcome.fail(BulkChunkFailure(start=start, stop=start + len(batch) + 1, error=exc))
             return
         if batch:
+            if senders < max_senders:
+                add_sender()
+                senders += 1
             await send.send(_Chunk(start, batch))
             start += len(batch)
 
