@@ -148,4 +148,5 @@ def __getattr__(name: str) -> typing.Any:
 
 
 def __dir__() -> list[str]:
+    """The module's names, the ones `__getattr__` loads on first use included."""
     return sorted({*globals(), *__all__})
