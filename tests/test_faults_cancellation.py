@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import anyio
 import httpx
@@ -21,12 +21,21 @@ from _fault_server import (
 from voucherify_async import AsyncClient
 
 GUARD = 10  # seconds; a test that hangs fails here instead of blocking the suite
+RETRY_AFTER = 30  # seconds; the retry wait a cancellation must cut short
+
+
+async def until(ready: Callable[[], object]) -> None:
+    """Return once `ready()` holds (a fixed delay fails under load: the client may not be there).
+
+    Polled: the server runs in a thread, and a log record comes with no event to wait on.
+    """
+    while not ready():  # noqa: ASYNC110
+        await anyio.sleep(0.01)
 
 
 async def cancel_once_arrived(server: FaultServer, scope: anyio.CancelScope) -> None:
-    """Cancel `scope` once the request reached the server (a fixed delay fails under load)."""
-    while not server.requests:  # noqa: ASYNC110 (the server runs in a thread: no event to wait on)
-        await anyio.sleep(0.01)
+    """Cancel `scope` once the request reached the server."""
+    await until(lambda: server.requests)
     scope.cancel()
 
 
@@ -70,11 +79,27 @@ async def test_cancellation_during_the_retry_wait_stops_at_once(
     server: FaultServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="voucherify_async")
-    server.script.append(error_reply(503, "service_unavailable", ("Retry-After", "30")))
+    retry_after = ("Retry-After", str(RETRY_AFTER))
+    server.script.append(error_reply(503, "service_unavailable", retry_after))
+    cancelled: list[float] = []
+
+    def waiting() -> bool:  # "retrying" is logged as the wait begins
+        return any("retrying" in r.getMessage() for r in caplog.records)
+
+    async def cancel_once_waiting(scope: anyio.CancelScope) -> None:
+        await until(waiting)
+        cancelled.append(anyio.current_time())
+        scope.cancel()
+
     async with make_client(server, timeout=60.0) as client:
-        with anyio.fail_after(GUARD), anyio.move_on_after(0.3) as scope:
-            await client.customers.get("alice")
+        with anyio.fail_after(GUARD):
+            async with anyio.create_task_group() as group:
+                with anyio.CancelScope() as scope:
+                    group.start_soon(cancel_once_waiting, scope)
+                    await client.customers.get("alice")
+                stopped = anyio.current_time()
     assert scope.cancelled_caught
+    assert stopped - cancelled[0] < RETRY_AFTER / 10  # at once: well before the wait would end
     assert len(server.requests) == 1
     assert ["retrying" in r.getMessage() for r in caplog.records] == [True]
 
@@ -101,9 +126,18 @@ async def test_asyncio_timeout_raises_timeout_error_not_an_sdk_error(
     server: FaultServer,
 ) -> None:
     server.script.append(Hang())
+    deadline = asyncio.timeout(None)
+
+    async def expire_once_arrived() -> None:
+        await until(lambda: server.requests)
+        deadline.reschedule(asyncio.get_running_loop().time())
+
     async with make_client(server, timeout=60.0) as client:
-        with pytest.raises(TimeoutError) as caught:
-            async with asyncio.timeout(0.2):
-                await client.customers.get("alice")
+        with anyio.fail_after(GUARD):  # raises outside `pytest.raises`: a hang fails the test
+            async with anyio.create_task_group() as group:
+                group.start_soon(expire_once_arrived)
+                with pytest.raises(TimeoutError) as caught:
+                    async with deadline:
+                        await client.customers.get("alice")
     assert type(caught.value) is TimeoutError
     assert len(server.requests) == 1

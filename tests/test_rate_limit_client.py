@@ -7,11 +7,13 @@ on asyncio and trio; `respx` where a header the fake does not send is needed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import anyio
 import httpx
 import pytest
+from _fault_server import Sleeps
 
 from voucherify_async import AsyncClient, ClientStats, RateLimitError
 from voucherify_async.testing import FakeVoucherify
@@ -35,8 +37,10 @@ POSTS: dict[str, tuple[str, Call]] = {
 }
 
 
-def limited_fake(limit: int, window: float, customers: int = 1) -> FakeVoucherify:
-    fake = FakeVoucherify(rate_limit=(limit, window))
+def limited_fake(
+    limit: int, window: float, customers: int = 1, clock: Callable[[], datetime] | None = None
+) -> FakeVoucherify:
+    fake = FakeVoucherify(rate_limit=(limit, window), clock=clock)
     fake.seed_customers(customers)
     return fake
 
@@ -243,17 +247,39 @@ async def test_async_action_polls_wait_for_the_window_within_their_own_timeout()
     assert len(fake.requests) == 3
 
 
+@dataclass
+class HeldWindow(Sleeps):
+    """Virtual clocks for the gate (`Sleeps`) and the fake: the window reopens on `reopen` only.
+
+    However slow the machine, the window is spent until the test says otherwise.
+    """
+
+    waiting: anyio.Event = field(default_factory=anyio.Event)  # a wait for the window began
+    reopen: anyio.Event = field(default_factory=anyio.Event)
+
+    async def __call__(self, delay: float) -> None:
+        self.waiting.set()
+        await self.reopen.wait()
+        await super().__call__(delay)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.wall(), UTC)
+
+
 async def test_a_prefetching_pager_does_not_fetch_ahead_while_the_window_is_spent() -> None:
-    fake = limited_fake(2, 0.3, customers=250)
-    async with AsyncClient(**fake.client_kwargs()) as client:
+    window = HeldWindow()
+    fake = limited_fake(2, 0.3, customers=250, clock=window.now)
+    async with window.install_gate(AsyncClient(**fake.client_kwargs())) as client:
         seen = []
         async with client.customers.iter_all(limit=100) as pager:
             async for customer in pager:
                 seen.append(customer.id)
                 if len(seen) == 101:  # page 2 in hand: the window (2 requests) is spent
-                    await anyio.sleep(0.05)
+                    with anyio.fail_after(10):
+                        await window.waiting.wait()  # the prefetch waits for it
                     assert len(fake.requests) == 2
                     assert client.stats.gate_waits == 0  # the prefetch is not queued
+                    window.reopen.set()
         stats = client.stats
     assert len(seen) == len(set(seen)) == 250
     assert fake.rate_limited == 0
