@@ -217,16 +217,21 @@ def _with_bytecode() -> dict[str, str]:
 _AS_INSTALLED = "import sys; sys.modules['click'] = None; "
 
 
-def import_time(module: str) -> float:
-    """Seconds `import module` takes in a fresh interpreter, from `-X importtime`'s last line."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"{_AS_INSTALLED}import {module}"],
+def _fresh(code: str, *options: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter as a plain install has it: click hidden, bytecode on."""
+    return subprocess.run(
+        [sys.executable, *options, "-c", _AS_INSTALLED + code],
         capture_output=True,
         text=True,
         check=True,
         cwd=ROOT,
         env=_with_bytecode(),
     )
+
+
+def import_time(module: str) -> float:
+    """Seconds `import module` takes in a fresh interpreter, from `-X importtime`'s last line."""
+    done = _fresh(f"import {module}", "-X", "importtime")
     lines = [line for line in done.stderr.splitlines() if line.rstrip().endswith(f"| {module}")]
     return int(lines[-1].split("|")[1]) / 1e6
 
@@ -234,14 +239,7 @@ def import_time(module: str) -> float:
 def heavy_imports(module: str, names: tuple[str, ...]) -> list[str]:
     """Which of `names` importing `module` pulls in (in a fresh interpreter)."""
     probe = f"import sys, {module}; print(' '.join(n for n in {names!r} if n in sys.modules))"
-    done = subprocess.run(
-        [sys.executable, "-c", _AS_INSTALLED + probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return done.stdout.split()
+    return _fresh(probe).stdout.split()
 
 
 def models_time() -> float:
@@ -250,15 +248,7 @@ def models_time() -> float:
         "import time, voucherify_async; started = time.perf_counter(); "
         "voucherify_async.Customer; print(time.perf_counter() - started)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", _AS_INSTALLED + probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env=_with_bytecode(),
-    )
-    return float(done.stdout)
+    return float(_fresh(probe).stdout)
 
 
 def scenario_import(args: argparse.Namespace) -> list[Comparison]:
