@@ -62,12 +62,15 @@ async def test_environment_variable_sets_the_default(
 
 
 # What `import voucherify_async` leaves for first use (benchmarks/run.py's import scenario): the
-# aiohttp transport and the model classes wait for the first client, asyncio for its first use.
+# aiohttp transport and the model classes wait for the first client; asyncio and the JSON
+# libraries for their first use.
 LOADED_ON_FIRST_USE = (
     "aiohttp",
     "importlib.metadata",
     "asyncio",
     "anyio.abc",
+    "orjson",
+    "msgspec",
     "voucherify_async._models",
     "voucherify_async.customers",
 )
