@@ -214,7 +214,6 @@ class AsyncClient:
         self._origin = origin
         self._hooks = hooks_of(on_request, on_response, on_retry)
         self._base_url = resolve_base_url(base_url, cluster)
-        self._base_origin = httpx.URL(self._base_url)
         self._requests = RequestBuilder(self._base_url)
         self._timeout = _as_timeout(timeout)
         self._budget = attempt_budget(timeout)
@@ -591,7 +590,7 @@ class AsyncClient:
                 headers=headers,
                 timeout=self._timeout,
             )
-            check_destination(request, self._base_origin)
+            check_destination(request, self._requests.base)
             return request
         return self._requests.request(method, path, query, content, files, headers, self._timeout)
 

@@ -106,6 +106,11 @@ class RequestBuilder:
         return request
 
     @property
+    def base(self) -> httpx.URL:
+        """The base URL, parsed once (the origin a caller's `http_client` requests must keep)."""
+        return self._base
+
+    @property
     def prebuilt(self) -> bool:
         """Whether URLs are built from the parsed base (else each one is parsed whole)."""
         return self._reference is not None
